@@ -1,0 +1,43 @@
+/* writer_int.h — the writer's in-memory model, shared by writer.c and
+ * serialise.c (private). */
+#ifndef PACKRS_WRITER_INT_H
+#define PACKRS_WRITER_INT_H
+
+#include "packrs.h"
+#include "format_int.h"
+
+typedef struct wfield {
+    int type;
+    unsigned flags;      /* PK_FFLAG_* as stored */
+    char *key;           /* NULL for unkeyed types */
+    unsigned char *data; /* stored bytes (compressed if flags say so) */
+    size_t size, usize;
+} wfield;
+
+typedef struct wres {
+    char *name;
+    size_t name_len;
+    uint32_t kind;
+    wfield *fields;
+    size_t nfields, cap;
+} wres;
+
+struct packrs_writer {
+    wres **res;
+    size_t n, cap;
+    uint32_t *slots; /* open-addressing set of res indexes + 1 */
+    size_t nslots;
+    char errmsg[320];
+};
+
+/* Records a formatted message on w and returns code. */
+int packrs__wfail(packrs_writer *w, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Writes len bytes to path through a temporary file and rename; mode 0755
+ * when executable, else 0666 less umask. On failure
+ * fills err and returns PACKRS_EIO/ENOMEM. */
+int packrs__write_atomic(const char *path, const void *data, size_t len,
+                         int executable, char *err, size_t errlen);
+
+#endif
