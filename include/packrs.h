@@ -85,6 +85,9 @@ enum packrs_field_type {
 /** Field flags for packrs_writer_add_field(). */
 #define PACKRS_FIELD_ZLIB 0x1u /* store zlib-compressed (only if smaller) */
 
+/** Longest resource name or field key, in bytes (docs/format.md §4.1). */
+#define PACKRS_MAX_KEY 65536
+
 /** A resource as seen by the reader. Borrowed pointers; see above. */
 typedef struct packrs_resource {
     const char *name;     /* NUL-terminated, name_len bytes */

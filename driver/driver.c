@@ -1,0 +1,13 @@
+/*
+ * driver.c — pyembed-run, the runtime driver packed executables are made
+ * of. It finds the blob embedded in its own executable (docs/format.md
+ * §7), and runs what the blob's "@pyembed" metadata names through
+ * libpyembed, with the executable's arguments as sys.argv[1:].
+ */
+#include "pyembed.h"
+
+int main(int argc, char **argv)
+{
+    /* NULL/NULL: this executable, and the entry point the blob records. */
+    return pyembed_run_module(NULL, NULL, argc, argv);
+}

@@ -1,0 +1,411 @@
+"""pyembed-pack's packing logic, run inside the pack tool's embedded CPython.
+
+It selects modules (application module paths plus a standard-library
+policy), compiles them with this very interpreter (so the bytecode matches
+the driver's libpython), and hands everything to libpackrs through the
+built-in module _pyembed_pack. Blob layout, embedding and checksums are C.
+"""
+import argparse
+import fnmatch
+import hashlib
+import importlib.machinery
+import importlib.util
+import marshal
+import modulefinder
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import _pyembed_pack as P
+
+MAGIC = importlib.util.MAGIC_NUMBER
+EXT_SUFFIXES = sorted(importlib.machinery.EXTENSION_SUFFIXES, key=len, reverse=True)
+META = "@pyembed"
+# Excluded from --stdlib all (and never traced into): tests, GUI, demos.
+STDLIB_EXCLUDE = ["test", "test.*", "*.test", "*.test.*", "*.tests", "*.tests.*",
+                  "idlelib", "idlelib.*", "tkinter", "tkinter.*", "_tkinter",
+                  "turtledemo", "turtledemo.*", "turtle", "lib2to3.tests", "lib2to3.tests.*",
+                  "ensurepip._bundled", "__phello__", "__phello__.*", "__hello__"]
+STDLIB_DATA_EXCLUDE = ["ensurepip/_bundled/*"]
+# What the runtime needs whatever the app imports: codecs for any locale,
+# runpy for -m semantics, traceback for source lines in tracebacks.
+BOOT_MODULES = ["encodings", "codecs", "io", "abc", "os", "stat", "runpy",
+                "traceback", "linecache", "tokenize", "importlib.machinery",
+                "importlib.util", "importlib.abc", "site"]
+
+
+class PackError(Exception):
+    """A user-facing failure: printed as one line, exit status 1."""
+
+
+class Module:
+    """One importable unit found on disk."""
+
+    def __init__(self, name, kind, path, root_kind):
+        self.name = name
+        self.kind = kind          # "module", "package", "namespace", "extension"
+        self.path = path          # .py / __init__.py / .so, None for namespace
+        self.data = {}            # data-file key -> absolute path
+        self.origin = root_kind   # "app" or "stdlib"
+
+
+def is_identifier(name):
+    return name.isidentifier()
+
+
+def ext_module_name(filename):
+    """Module name of an extension file name, or None."""
+    for suffix in EXT_SUFFIXES:
+        if filename.endswith(suffix) and is_identifier(filename[: -len(suffix)]):
+            return filename[: -len(suffix)]
+    return None
+
+
+def has_python(path):
+    """True when directory path holds a .py file at any depth."""
+    for _, dirs, files in os.walk(path):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        if any(f.endswith(".py") for f in files):
+            return True
+    return False
+
+
+def scan_package(mods, path, name, kind, root_kind):
+    """Adds package `name` at directory `path`, its submodules and data."""
+    init = os.path.join(path, "__init__.py")
+    pkg = mods.setdefault(name, Module(name, kind, init if kind == "package" else None, root_kind))
+    for entry in sorted(os.scandir(path), key=lambda e: e.name):
+        child = name + "." + entry.name
+        if entry.is_dir():
+            if entry.name == "__pycache__":
+                continue
+            if is_identifier(entry.name) and os.path.exists(os.path.join(entry.path, "__init__.py")):
+                scan_package(mods, entry.path, child, "package", root_kind)
+            elif is_identifier(entry.name) and has_python(entry.path):
+                scan_package(mods, entry.path, child, "namespace", root_kind)
+            else:
+                add_data_dir(pkg, entry.path, entry.name)
+        elif entry.name == "__init__.py":
+            continue
+        elif entry.name.endswith(".py") and is_identifier(entry.name[:-3]):
+            mods[name + "." + entry.name[:-3]] = Module(name + "." + entry.name[:-3], "module",
+                                                        entry.path, root_kind)
+        elif ext_module_name(entry.name):
+            mname = name + "." + ext_module_name(entry.name)
+            mods[mname] = Module(mname, "extension", entry.path, root_kind)
+        elif not entry.name.endswith((".pyc", ".pyo")):
+            pkg.data[entry.name] = entry.path
+
+
+def add_data_dir(pkg, path, prefix):
+    """Files under a non-package directory become data of pkg."""
+    for dirpath, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        rel = os.path.relpath(dirpath, os.path.dirname(path))
+        for f in sorted(files):
+            if not f.endswith((".pyc", ".pyo")):
+                pkg.data[os.path.join(rel, f).replace(os.sep, "/")] = os.path.join(dirpath, f)
+
+
+def scan_root(root, root_kind):
+    """Modules and packages directly importable from sys.path entry root."""
+    mods = {}
+    if not os.path.isdir(root):
+        raise PackError(f"{root}: not a directory")
+    for entry in sorted(os.scandir(root), key=lambda e: e.name):
+        if entry.is_dir() and is_identifier(entry.name) and entry.name != "__pycache__":
+            if os.path.exists(os.path.join(entry.path, "__init__.py")):
+                scan_package(mods, entry.path, entry.name, "package", root_kind)
+            elif has_python(entry.path):
+                scan_package(mods, entry.path, entry.name, "namespace", root_kind)
+        elif entry.is_file() and entry.name.endswith(".py") and is_identifier(entry.name[:-3]):
+            mods[entry.name[:-3]] = Module(entry.name[:-3], "module", entry.path, root_kind)
+        elif entry.is_file() and ext_module_name(entry.name):
+            name = ext_module_name(entry.name)
+            mods[name] = Module(name, "extension", entry.path, root_kind)
+    return mods
+
+
+def matches(name, patterns):
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def candidates(args):
+    """All modules the build may use: app module paths override stdlib."""
+    mods = {}
+    if args.stdlib != "none":
+        for root in (args.stdlib_dir, args.dynload_dir):
+            for name, m in scan_root(root, "stdlib").items():
+                if not matches(name, STDLIB_EXCLUDE):
+                    m.data = {k: v for k, v in m.data.items()
+                              if not matches(name.replace(".", "/") + "/" + k, STDLIB_DATA_EXCLUDE)}
+                    mods[name] = m
+    for root in args.module_path:
+        mods.update(scan_root(root, "app"))
+    return {n: m for n, m in mods.items() if not matches(n, args.exclude)}
+
+
+def with_parents(names, mods):
+    """names plus every parent package present in mods."""
+    out = set()
+    for n in names:
+        parts = n.split(".")
+        for i in range(1, len(parts) + 1):
+            if ".".join(parts[:i]) in mods:
+                out.add(".".join(parts[:i]))
+    return out
+
+
+def trace(args, mods):
+    """Names reachable from the entry point, the boot set and --include."""
+    path = list(args.module_path) + [args.stdlib_dir, args.dynload_dir]
+    finder = modulefinder.ModuleFinder(path=path, excludes=STDLIB_EXCLUDE + list(args.exclude))
+    roots = BOOT_MODULES + list(args.include)
+    if args.run_module:
+        roots += [args.run_module]
+        if args.run_module in mods and mods[args.run_module].kind in ("package", "namespace"):
+            roots.append(args.run_module + ".__main__")
+    for name in roots:
+        try:
+            finder.import_hook(name)
+        except ImportError as e:
+            if name in args.include or name == args.run_module:
+                raise PackError(f"cannot trace {name}: {e}")
+    if args.run_code:
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+            f.write(args.run_code)
+        try:
+            finder.run_script(f.name)
+        finally:
+            os.unlink(f.name)
+    names = set(finder.modules) - {"__main__"}
+    names |= {n for n in mods if n.startswith("encodings.")}
+    for inc in args.include:  # a package named by --include comes whole
+        names |= {n for n in mods if n.startswith(inc + ".")}
+    return with_parents(names, mods) & set(mods)
+
+
+def select(args, mods):
+    """The names to pack under the --stdlib policy."""
+    app = {n for n, m in mods.items() if m.origin == "app"}
+    if args.stdlib == "all":
+        chosen = set(mods)
+    elif args.stdlib == "traced":
+        chosen = trace(args, mods) | app
+    else:
+        chosen = app
+    for inc in args.include:
+        if inc not in mods:
+            raise PackError(f"--include {inc}: no such module")
+        chosen |= with_parents({inc}, mods)
+    if args.run_module and args.run_module not in chosen:
+        raise PackError(f"--run-module {args.run_module}: no such module in the module paths"
+                        + ("" if args.stdlib != "none" else " (stdlib: none)"))
+    return chosen
+
+
+class Compiler:
+    """compile() + marshal with a content-hash keyed on-disk cache."""
+
+    def __init__(self, optimize, cache_dir):
+        self.optimize = optimize
+        self.cache_dir = cache_dir
+        self.hits = self.misses = 0
+
+    def bytecode(self, m, source):
+        rel = m.name.replace(".", "/") + ("/__init__.py" if m.kind == "package" else ".py")
+        key = hashlib.sha256(MAGIC + bytes([self.optimize]) + rel.encode() + b"\0" + source).hexdigest()
+        cached = self.cache_dir and os.path.join(self.cache_dir, key[:2], key)
+        if cached and os.path.exists(cached):
+            self.hits += 1
+            with open(cached, "rb") as f:
+                return f.read()
+        self.misses += 1
+        try:
+            code = compile(source, rel, "exec", dont_inherit=True, optimize=self.optimize)
+        except SyntaxError as e:
+            raise PackError(f"{m.path}:{e.lineno}: {e.msg}") from None
+        data = marshal.dumps(code)
+        if cached:
+            store(cached, data)
+        return data
+
+
+def store(path, data):
+    """Writes data to path atomically; cache failures are not fatal."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def cache_dir(args):
+    if args.no_cache:
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or (
+        os.path.join(os.environ["HOME"], ".cache") if os.environ.get("HOME") else None)
+    return base and os.path.join(base, "pyembed", "bytecode-" + MAGIC.hex())
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+KINDS = {"module": P.KIND_MODULE, "package": P.KIND_PACKAGE | P.KIND_MODULE,
+         "namespace": P.KIND_NAMESPACE, "extension": P.KIND_EXTENSION | P.KIND_MODULE}
+
+
+def add_module(w, m, comp, args):
+    """Adds m's resource with bytecode, source (by policy) and data."""
+    kind = KINDS[m.kind] | (P.KIND_DATA if m.data else 0)
+    w.add_resource(m.name, kind)
+    if m.kind == "extension":
+        w.add_field(m.name, P.FIELD_EXTENSION, None, read(m.path), args.compress)
+    elif m.path:
+        source = read(m.path)
+        w.add_field(m.name, P.FIELD_BYTECODE + args.optimize, None, comp.bytecode(m, source),
+                    args.compress)
+        if args.sources == "all" or (args.sources == "app" and m.origin == "app"):
+            w.add_field(m.name, P.FIELD_SOURCE, None, source, args.compress)
+    for key, path in sorted(m.data.items()):
+        w.add_field(m.name, P.FIELD_DATA_FILE, key, read(path), args.compress)
+
+
+def metadata(args):
+    """The "@pyembed" resource text (docs/runtime.md)."""
+    run = "module" if args.run_module else "code" if args.run_code is not None else "none"
+    lines = [f"format=1", f"python_magic={int.from_bytes(MAGIC, 'little')}",
+             f"python_version={sys.version_info[0]}.{sys.version_info[1]}",
+             f"run={run}", f"optimize={args.optimize}", "isolated=1", "site_import=0",
+             "filesystem_importer=0", "sys_frozen=1"]
+    if args.run_module:
+        lines.append(f"run_module={args.run_module}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def build_blob(args, log):
+    """Selects, compiles and serialises; returns the blob bytes."""
+    t0 = time.monotonic()
+    mods = candidates(args)
+    chosen = select(args, mods)
+    log(f"selected {len(chosen)} of {len(mods)} modules ({time.monotonic() - t0:.2f}s)")
+    comp = Compiler(args.optimize, cache_dir(args))
+    w = P.Writer()
+    for i, name in enumerate(sorted(chosen)):
+        if args.verbose:
+            print(f"  {name}", file=sys.stderr)
+        elif args.progress and i % 50 == 0:
+            print(f"\r  compiling {i}/{len(chosen)}", end="", file=sys.stderr, flush=True)
+        add_module(w, mods[name], comp, args)
+    if args.progress and not args.verbose:
+        print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
+    w.add_resource(META, 0)
+    w.add_field(META, P.FIELD_METADATA, None, metadata(args), False)
+    if args.run_code is not None:
+        w.add_field(META, P.FIELD_SOURCE, None, args.run_code.encode(), False)
+    blob = w.finish()
+    log(f"compiled ({comp.hits} cached, {comp.misses} new), blob {len(blob)} bytes "
+        f"({time.monotonic() - t0:.2f}s)")
+    return blob
+
+
+def find_driver(args):
+    if args.driver:
+        return args.driver
+    sibling = os.path.join(os.path.dirname(os.path.realpath(sys.executable)), "pyembed-run")
+    for cand in (sibling, P.DRIVER_INSTALLED):
+        if os.path.isfile(cand) and os.access(cand, os.X_OK):
+            return cand
+    raise PackError("cannot find the pyembed-run driver (use --driver PATH)")
+
+
+def write_exe(args, blob):
+    driver = find_driver(args)
+    if not args.strip:
+        P.embed(driver, blob, args.output)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        stripped = os.path.join(tmp, "driver")
+        shutil.copyfile(driver, stripped)
+        strip = shutil.which("strip") or "/usr/bin/strip"
+        if subprocess.run([strip, "--strip-all", stripped]).returncode != 0:
+            raise PackError("strip failed")
+        P.embed(stripped, blob, args.output)
+
+
+def write_blob(path, blob):
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=os.path.basename(path) + ".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def parser(cmd):
+    p = argparse.ArgumentParser(prog=f"pyembed-pack {cmd}")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--module-path", action="append", default=[], metavar="DIR")
+    run = p.add_mutually_exclusive_group()
+    run.add_argument("--run-module", metavar="NAME")
+    run.add_argument("--run-code", metavar="CODE")
+    p.add_argument("--stdlib", choices=["all", "traced", "none"], default="traced")
+    p.add_argument("--include", action="append", default=[], metavar="MODULE")
+    p.add_argument("--exclude", action="append", default=[], metavar="PATTERN")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--sources", dest="sources", action="store_const", const="all",
+                     help="pack sources of every module (default: app modules only)")
+    src.add_argument("--no-sources", dest="sources", action="store_const", const="none")
+    p.set_defaults(sources="app")
+    p.add_argument("--optimize", type=int, choices=[0, 1, 2], default=0)
+    p.add_argument("--compress", action="store_true")
+    p.add_argument("--strip", action="store_true", help="strip the driver before embedding")
+    p.add_argument("--driver", metavar="PATH", help="driver executable to copy")
+    p.add_argument("--stdlib-dir", default=P.STDLIB_DIR)
+    p.add_argument("--dynload-dir", default=P.DYNLOAD_DIR)
+    p.add_argument("--no-cache", action="store_true", help="do not use the bytecode cache")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true")
+    return p
+
+
+def main(argv):
+    cmd = argv[0]
+    args = parser(cmd).parse_args(argv[1:])
+    args.module_path = [os.path.abspath(d) for d in args.module_path]
+    args.progress = sys.stderr.isatty() and not args.quiet
+    log = (lambda msg: None) if args.quiet else (lambda msg: print("pyembed-pack: " + msg, file=sys.stderr))
+    t0 = time.monotonic()
+    blob = build_blob(args, log)
+    if cmd == "blob":
+        write_blob(args.output, blob)
+    else:
+        write_exe(args, blob)
+    log(f"wrote {args.output} ({os.path.getsize(args.output)} bytes, {time.monotonic() - t0:.2f}s)")
+    return 0
+
+
+def run():
+    """Entry point called by pack_main.c; returns the exit status."""
+    try:
+        return main(sys.argv[1:])
+    except PackError as e:
+        print(f"pyembed-pack: {e}", file=sys.stderr)
+        return 1
+    except SystemExit as e:  # argparse
+        return e.code if isinstance(e.code, int) else 2
+    except OSError as e:
+        print(f"pyembed-pack: {e}", file=sys.stderr)
+        return 1

@@ -1,0 +1,35 @@
+/*
+ * excepthook.c — sys.excepthook for packed apps.
+ *
+ * CPython 3.11's built-in hook reads source lines from disk only, so
+ * tracebacks of in-memory modules would lack them. This hook formats with
+ * the traceback module, whose linecache asks the module's __loader__ for
+ * get_source(); if that module is unavailable it falls back to the
+ * built-in hook, so an error is never hidden.
+ */
+#include "pyembed_int.h"
+
+/* excepthook(type, value, tb) */
+static PyObject *excepthook(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+    PyObject *tb, *r = NULL;
+    (void)self;
+    if (n != 3)
+        return PyErr_Format(PyExc_TypeError, "excepthook takes 3 arguments");
+    if ((tb = PyImport_ImportModule("traceback")))
+        r = PyObject_CallMethod(tb, "print_exception", "OOO", args[0], args[1], args[2]);
+    Py_XDECREF(tb);
+    if (!r) {
+        PyObject *dflt = PySys_GetObject("__excepthook__");
+        PyErr_Clear();
+        if (!dflt)
+            Py_RETURN_NONE;
+        r = PyObject_Vectorcall(dflt, args, 3, NULL);
+    }
+    return r;
+}
+
+PyMethodDef pyembed__functions[] = {
+    {"excepthook", (PyCFunction)(void (*)(void))excepthook, METH_FASTCALL,
+     "Print an exception with source lines of packed modules."},
+    {NULL, NULL, 0, NULL}};

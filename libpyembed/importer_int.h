@@ -1,0 +1,56 @@
+/* importer_int.h — the finder object shared by importer.c, pathentry.c,
+ * extload.c and install.c (private). */
+#ifndef PYEMBED_IMPORTER_INT_H
+#define PYEMBED_IMPORTER_INT_H
+
+#include "pyembed_int.h"
+
+typedef struct Finder {
+    PyObject_HEAD
+    packrs_reader *reader;  /* borrowed from the interp, which outlives it */
+    PyObject *prefix;       /* virtual root: the executable's path (str) */
+    char *origin;           /* real directory for FS_PATH resources */
+    int optimize;           /* 0..2: which bytecode field to use */
+    int bytecode_ok;        /* blob's bytecode magic matches ours; -1 unknown */
+    long blob_magic;        /* magic the blob records, -1 if none */
+    int extload_mode;       /* enum pyembed_extload */
+    const char *magic_error; /* why bytecode is refused, when it is */
+    char magic_msg[160];
+    PyObject *module_spec;  /* _frozen_importlib.ModuleSpec */
+    PyObject *fix_co_filename; /* _imp._fix_co_filename */
+    PyObject *imp;          /* the _imp module */
+} Finder;
+
+extern PyTypeObject pyembed__FinderType;
+extern PyTypeObject pyembed__PathEntryType;
+
+/* Lookup of an importable resource: 1 found, 0 absent, -1 error set. */
+int pyembed__lookup(Finder *f, const char *name, Py_ssize_t len,
+                    packrs_resource *res);
+/* ImportError naming name for packrs error rc; returns NULL. */
+PyObject *pyembed__import_error(Finder *f, const char *name, int rc);
+/* ModuleSpec for fullname (str), or None. */
+PyObject *pyembed__find_spec_name(Finder *f, PyObject *fullname);
+/* Code object of found resource res. */
+PyObject *pyembed__get_code_res(Finder *f, const packrs_resource *res);
+/* __file__ value of res (None for namespace packages). */
+PyObject *pyembed__origin(Finder *f, const packrs_resource *res);
+/* Plain bytes of a field as a bytes object. */
+PyObject *pyembed__field_bytes(Finder *f, const char *name,
+                               const packrs_field *fld);
+/* List of (prefix+name, ispkg) for the direct children of package pkg
+ * (pkg NULL: top-level modules), in name order. */
+PyObject *pyembed__list_children(Finder *f, const char *pkg, size_t pkg_len,
+                                 PyObject *prefix);
+/* loader.get_data(path) for a virtual path under the prefix. */
+PyObject *pyembed__get_data(Finder *f, PyObject *path);
+/* path hook: a path-entry finder for a packed package directory. */
+PyObject *pyembed__path_entry_new(Finder *f, PyObject *path);
+/* install.c: sets f->bytecode_ok and f->magic_error. */
+void pyembed__check_magic(Finder *f);
+/* Creates extension module spec from EXTENSION field fld of res. */
+PyObject *pyembed__ext_load_field(Finder *f, PyObject *spec,
+                                  const packrs_resource *res,
+                                  const packrs_field *fld);
+
+#endif

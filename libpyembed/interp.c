@@ -1,0 +1,182 @@
+/*
+ * interp.c — the interpreter handle: create, run, free, errors, and the
+ * one-call pyembed_run_module().
+ */
+#include "pyembed_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int pyembed__fail(pyembed_interp *it, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(it->errmsg, sizeof it->errmsg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int pyembed__fail_python(pyembed_interp *it, const char *what)
+{
+    PyObject *type, *value, *tb, *s = NULL;
+    const char *txt = NULL;
+    PyErr_Fetch(&type, &value, &tb);
+    if (value && (s = PyObject_Str(value)))
+        txt = PyUnicode_AsUTF8(s);
+    PyErr_Clear();
+    pyembed__fail(it, PYEMBED_EPYTHON, "%s: %s%s%s", what,
+                  type ? ((PyTypeObject *)type)->tp_name : "error",
+                  txt ? ": " : "", txt ? txt : "");
+    Py_XDECREF(s);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return PYEMBED_EPYTHON;
+}
+
+/* Opens the configured resources into it->reader. */
+static int open_resources(pyembed_interp *it)
+{
+    const pyembed_config *c = &it->cfg;
+    int rc = PACKRS_OK;
+    if (c->resources == PYEMBED_RESOURCES_NONE)
+        return PYEMBED_OK;
+    if (c->resources == PYEMBED_RESOURCES_MEMORY)
+        rc = packrs_reader_open_memory(&it->reader, c->blob, c->blob_len);
+    else if (c->resources == PYEMBED_RESOURCES_FILE)
+        rc = packrs_reader_open_file(&it->reader, c->path);
+    else
+        rc = packrs_reader_open_exe(&it->reader, c->path);
+    if (rc)
+        return pyembed__fail(it, rc == PACKRS_ENOMEM ? PYEMBED_ENOMEM : PYEMBED_ERESOURCES,
+                             "packed resources: %s", packrs_reader_errmsg(it->reader));
+    return pyembed__meta_load(it);
+}
+
+/* With run = BLOB, takes entry point and options from the blob. */
+static int apply_blob_run(pyembed_interp *it)
+{
+    pyembed_meta *m = &it->meta;
+    if (it->cfg.run != PYEMBED_RUN_BLOB)
+        return PYEMBED_OK;
+    it->cfg.run = m->run;
+    it->cfg.optimize = m->optimize;
+    it->cfg.isolated = m->isolated;
+    it->cfg.site_import = m->site_import;
+    it->cfg.filesystem_importer = m->filesystem_importer;
+    it->cfg.sys_frozen = m->sys_frozen;
+    if (m->run == PYEMBED_RUN_MODULE && !m->run_module)
+        return pyembed__fail(it, PYEMBED_ERESOURCES, "blob says run=module but names none");
+    if (m->run == PYEMBED_RUN_CODE && !m->run_code)
+        return pyembed__fail(it, PYEMBED_ERESOURCES, "blob says run=code but has no code");
+    if (m->run == PYEMBED_RUN_NONE)
+        return pyembed__fail(it, PYEMBED_ERESOURCES, "blob names nothing to run");
+    free(it->run_module);
+    free(it->run_code);
+    it->run_module = m->run_module ? strdup(m->run_module) : NULL;
+    it->run_code = m->run_code ? strdup(m->run_code) : NULL;
+    if ((m->run_module && !it->run_module) || (m->run_code && !it->run_code))
+        return pyembed__fail(it, PYEMBED_ENOMEM, "out of memory");
+    return PYEMBED_OK;
+}
+
+int pyembed_interp_create(pyembed_interp **out, const pyembed_config *cfg)
+{
+    static int created; /* CPython allows one main interpreter per process */
+    pyembed_interp *it;
+    int rc;
+    if (!out)
+        return PYEMBED_EINVAL;
+    if (!(*out = it = calloc(1, sizeof *it)))
+        return PYEMBED_ENOMEM;
+    pyembed__meta_clear(&it->meta);
+    if (!cfg)
+        return pyembed__fail(it, PYEMBED_EINVAL, "cfg is NULL");
+    if (created || Py_IsInitialized())
+        return pyembed__fail(it, PYEMBED_ESTATE, "a Python interpreter already "
+                             "exists in this process");
+    if ((rc = pyembed__config_adopt(it, cfg)) || (rc = open_resources(it)) ||
+        (rc = apply_blob_run(it)))
+        return rc;
+    created = 1;
+    it->state = IT_CREATED;
+    return pyembed__python_init(it);
+}
+
+int pyembed_interp_run(pyembed_interp *it, int *exit_status)
+{
+    if (!it || !exit_status)
+        return PYEMBED_EINVAL;
+    if (it->state != IT_RUNNING)
+        return pyembed__fail(it, PYEMBED_ESTATE, "interpreter is not running");
+    if (it->cfg.run == PYEMBED_RUN_NONE)
+        return pyembed__fail(it, PYEMBED_EINVAL, "nothing configured to run");
+    *exit_status = pyembed__python_run_main(it);
+    it->state = IT_FINISHED;
+    return PYEMBED_OK;
+}
+
+void pyembed_interp_free(pyembed_interp *it)
+{
+    if (!it)
+        return;
+    if (it->state == IT_RUNNING && Py_IsInitialized())
+        Py_FinalizeEx();
+    pyembed__ext_cleanup();
+    packrs_reader_free(it->reader);
+    pyembed__meta_clear(&it->meta);
+    for (int i = 0; it->argv && i < it->cfg.argc; i++)
+        free(it->argv[i]);
+    free(it->argv);
+    free(it->exe);
+    free(it->origin);
+    free(it->module_search_path);
+    free(it->run_module);
+    free(it->run_code);
+    free(it);
+}
+
+const char *pyembed_interp_errmsg(const pyembed_interp *it)
+{
+    return it ? it->errmsg : "out of memory";
+}
+
+const char *pyembed_strerror(int code)
+{
+    switch (code) {
+    case PYEMBED_OK: return "ok";
+    case PYEMBED_ENOMEM: return "out of memory";
+    case PYEMBED_EINVAL: return "invalid argument";
+    case PYEMBED_ERESOURCES: return "packed resources unusable";
+    case PYEMBED_EINIT: return "Python initialisation failed";
+    case PYEMBED_EPYTHON: return "Python exception";
+    case PYEMBED_ESTATE: return "invalid state";
+    default: return "unknown error";
+    }
+}
+
+int pyembed_run_module(const char *exe_path, const char *module, int argc,
+                       char *const *argv)
+{
+    pyembed_config cfg;
+    pyembed_interp *it = NULL;
+    int status = 1, rc;
+    pyembed_config_init(&cfg);
+    cfg.resources = PYEMBED_RESOURCES_EXE;
+    cfg.path = exe_path;
+    cfg.run = module ? PYEMBED_RUN_MODULE : PYEMBED_RUN_BLOB;
+    cfg.run_module = module;
+    cfg.argc = argc;
+    cfg.argv = argv;
+    rc = pyembed_interp_create(&it, &cfg);
+    if (rc == PYEMBED_OK)
+        rc = pyembed_interp_run(it, &status);
+    if (rc != PYEMBED_OK) {
+        fprintf(stderr, "pyembed: %s\n", it ? pyembed_interp_errmsg(it) : pyembed_strerror(rc));
+        status = rc == PYEMBED_ERESOURCES ? 2 : 1;
+    }
+    pyembed_interp_free(it);
+    return status;
+}

@@ -1,0 +1,122 @@
+/*
+ * meta.c — the blob's "@pyembed" resource: pyembed's own facts about a
+ * blob (docs/runtime.md). Its METADATA field is UTF-8 "key=value" lines;
+ * unknown keys are ignored so newer packers stay readable. A run_code
+ * entry is the resource's SOURCE field.
+ */
+#include "pyembed_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void pyembed__meta_clear(pyembed_meta *m)
+{
+    free(m->run_module);
+    free(m->run_code);
+    memset(m, 0, sizeof *m);
+    m->python_magic = -1;
+    m->sys_frozen = 1;
+    m->isolated = 1;
+}
+
+/* Parses a non-negative decimal of at most 9 digits; -1 if not one. */
+static long parse_num(const char *v, size_t n)
+{
+    long x = 0;
+    if (n == 0 || n > 9)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return -1;
+        x = x * 10 + (v[i] - '0');
+    }
+    return x;
+}
+
+/* Applies one "key=value" line. */
+static int apply(pyembed_interp *it, const char *k, size_t kn, const char *v, size_t vn)
+{
+    pyembed_meta *m = &it->meta;
+    long num = parse_num(v, vn);
+#define KEY(s) (kn == sizeof(s) - 1 && !memcmp(k, s, kn))
+    if (KEY("python_magic"))
+        m->python_magic = num;
+    else if (KEY("run"))
+        m->run = vn == 6 && !memcmp(v, "module", 6) ? PYEMBED_RUN_MODULE :
+                 vn == 4 && !memcmp(v, "code", 4) ? PYEMBED_RUN_CODE : PYEMBED_RUN_NONE;
+    else if (KEY("run_module")) {
+        free(m->run_module);
+        if (!(m->run_module = strndup(v, vn)))
+            return pyembed__fail(it, PYEMBED_ENOMEM, "out of memory");
+    } else if (KEY("optimize") && num >= 0 && num <= 2)
+        m->optimize = (int)num;
+    else if (KEY("isolated"))
+        m->isolated = num == 1;
+    else if (KEY("site_import"))
+        m->site_import = num == 1;
+    else if (KEY("filesystem_importer"))
+        m->filesystem_importer = num == 1;
+    else if (KEY("sys_frozen"))
+        m->sys_frozen = num == 1;
+#undef KEY
+    return PYEMBED_OK;
+}
+
+/* Parses text[0..n) line by line. */
+static int parse(pyembed_interp *it, const char *text, size_t n)
+{
+    while (n) {
+        const char *nl = memchr(text, '\n', n), *eq;
+        size_t len = nl ? (size_t)(nl - text) : n;
+        int rc;
+        if ((eq = memchr(text, '=', len)) &&
+            (rc = apply(it, text, (size_t)(eq - text), eq + 1, len - (size_t)(eq - text) - 1)))
+            return rc;
+        text += len + (nl != NULL);
+        n -= len + (nl != NULL);
+    }
+    return PYEMBED_OK;
+}
+
+/* Reads field type of res as a malloc'd NUL-terminated string. */
+static int read_text(pyembed_interp *it, const packrs_resource *res, int type,
+                     char **out, size_t *len)
+{
+    packrs_field f;
+    const void *p;
+    void *owned;
+    int rc = packrs_resource_field(it->reader, res, type, NULL, &f);
+    *out = NULL;
+    if (rc == PACKRS_ENOTFOUND)
+        return PYEMBED_OK;
+    if (rc || (rc = packrs_field_read(it->reader, &f, &p, len, &owned)))
+        return pyembed__fail(it, PYEMBED_ERESOURCES, "%s", packrs_reader_errmsg(it->reader));
+    if ((*out = malloc(*len + 1))) {
+        memcpy(*out, p, *len);
+        (*out)[*len] = 0;
+    }
+    free(owned);
+    return *out ? PYEMBED_OK : pyembed__fail(it, PYEMBED_ENOMEM, "out of memory");
+}
+
+int pyembed__meta_load(pyembed_interp *it)
+{
+    packrs_resource res;
+    char *text;
+    size_t len;
+    int rc;
+    pyembed__meta_clear(&it->meta);
+    rc = packrs_reader_find(it->reader, PYEMBED_META_RESOURCE,
+                            sizeof PYEMBED_META_RESOURCE - 1, &res);
+    if (rc == PACKRS_ENOTFOUND)
+        return PYEMBED_OK;
+    if (rc)
+        return pyembed__fail(it, PYEMBED_ERESOURCES, "%s", packrs_reader_errmsg(it->reader));
+    if ((rc = read_text(it, &res, PACKRS_FIELD_METADATA, &text, &len)))
+        return rc;
+    rc = text ? parse(it, text, len) : PYEMBED_OK;
+    free(text);
+    if (rc == PYEMBED_OK)
+        rc = read_text(it, &res, PACKRS_FIELD_SOURCE, &it->meta.run_code, &len);
+    return rc;
+}

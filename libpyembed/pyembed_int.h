@@ -1,0 +1,77 @@
+/* pyembed_int.h — libpyembed's shared internals (private). */
+#ifndef PYEMBED_INT_H
+#define PYEMBED_INT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <marshal.h>
+
+#include "packrs.h"
+#include "pyembed.h"
+
+/* Name of the resource holding pyembed's own metadata (docs/runtime.md).
+ * '@' cannot start a module name, so it never collides with one. */
+#define PYEMBED_META_RESOURCE "@pyembed"
+
+/* Run configuration and facts read from the blob's "@pyembed" resource. */
+typedef struct pyembed_meta {
+    long python_magic;   /* PyImport_GetMagicNumber() of the packer; -1 */
+    int run;             /* enum pyembed_run */
+    char *run_module;
+    char *run_code;      /* from the resource's SOURCE field */
+    int optimize, isolated, site_import, filesystem_importer, sys_frozen;
+} pyembed_meta;
+
+enum { IT_FAILED = 0, IT_CREATED, IT_RUNNING, IT_FINISHED };
+
+struct pyembed_interp {
+    int state;
+    pyembed_config cfg;      /* strings below are private copies */
+    char *exe;               /* absolute path of the executable */
+    char *origin;            /* directory for filesystem-relative files */
+    char *module_search_path;
+    char *run_module, *run_code;
+    char **argv;
+    packrs_reader *reader;   /* NULL with RESOURCES_NONE */
+    pyembed_meta meta;
+    char errmsg[512];
+};
+
+/* Records a formatted message on it and returns code. */
+int pyembed__fail(pyembed_interp *it, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Records the pending Python exception's text on it and returns EPYTHON. */
+int pyembed__fail_python(pyembed_interp *it, const char *what);
+
+/* config.c: checks cfg and fills it's private copies. */
+int pyembed__config_adopt(pyembed_interp *it, const pyembed_config *cfg);
+/* meta.c: reads "@pyembed" from it->reader into it->meta (absent is ok). */
+int pyembed__meta_load(pyembed_interp *it);
+void pyembed__meta_clear(pyembed_meta *m);
+
+/* python_init.c (version-specific): initialises CPython in phases, calling
+ * pyembed__importer_install() between core and main. */
+int pyembed__python_init(pyembed_interp *it);
+/* python_init.c: runs the configured entry through Py_RunMain(). */
+int pyembed__python_run_main(pyembed_interp *it);
+
+/* importer.c: the built-in module "_pyembed" (for PyImport_AppendInittab)
+ * and installing its finder first on sys.meta_path. */
+PyObject *pyembed__module_init(void);
+int pyembed__importer_install(pyembed_interp *it);
+/* importer.c: removes the path-based finder (filesystem importer off). */
+int pyembed__importer_drop_pathfinder(pyembed_interp *it);
+
+/* extload.c: creates extension module `spec` from in-memory bytes. */
+PyObject *pyembed__ext_create(PyObject *spec, const void *so, size_t len,
+                              int mode);
+/* extload.c: creates extension module `spec` from a file on disk. */
+PyObject *pyembed__ext_create_path(PyObject *spec, const char *path);
+/* extload.c: removes the private temporary directory, if one was made. */
+void pyembed__ext_cleanup(void);
+
+/* excepthook.c: functions of module _pyembed (excepthook, showing packed
+ * sources in tracebacks). */
+extern PyMethodDef pyembed__functions[];
+
+#endif

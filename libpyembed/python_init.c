@@ -1,0 +1,173 @@
+/*
+ * python_init.c — the CPython-version-specific part: multi-phase start.
+ *
+ * CPython 3.11 (this file's target; 3.8–3.13 work the same way):
+ *   1. Py_PreInitializeFromConfig: python3's preconfig (locale coercion,
+ *      UTF-8 mode rules) so text I/O matches `python3 -I`.
+ *   2. Py_InitializeFromConfig with config._init_main = 0: the "core"
+ *      phase — builtins, sys, and the frozen importlib bootstrap only.
+ *   3. pyembed__importer_install(): our finder goes first on meta_path.
+ *   4. _Py_InitializeMain(): the "main" phase imports encodings, io, site…
+ *      — all through our finder.
+ *   5. Py_RunMain() (pyembed__python_run_main) runs run_module/run_code
+ *      with python3's exact exit-status, SystemExit and SIGINT handling.
+ * CPython 3.14 removed _Py_InitializeMain (3.15 restores it). A 3.14 port
+ * must install the finder before `encodings` is imported without the core
+ * phase, e.g. through PyConfig "run_presite"-style hooks or a frozen
+ * override of encodings; keep such code in this file under
+ * PY_VERSION_HEX checks.
+ */
+#include "pyembed_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if PY_VERSION_HEX < 0x03080000 || PY_VERSION_HEX >= 0x030E0000
+#error "python_init.c supports CPython 3.8 to 3.13; see the comment above"
+#endif
+
+/* Reports a failed PyStatus on it. */
+static int status_fail(pyembed_interp *it, PyStatus st, const char *what)
+{
+    return pyembed__fail(it, PYEMBED_EINIT, "%s: %s%s%s", what,
+                         st.func ? st.func : "", st.func ? ": " : "",
+                         st.err_msg ? st.err_msg : "failed");
+}
+
+/* Decodes a locale string into a PyConfig string field. */
+static PyStatus set_str(PyConfig *c, wchar_t **field, const char *s)
+{
+    return PyConfig_SetBytesString(c, field, s);
+}
+
+/* Fills sys.argv from the interp's argv (orig_argv follows: CPython
+ * copies argv there when it is left empty). */
+static PyStatus set_argv(pyembed_interp *it, PyConfig *c)
+{
+    char *dflt[] = {it->exe, NULL};
+    if (it->cfg.argc == 0)
+        return PyConfig_SetBytesArgv(c, 1, dflt);
+    return PyConfig_SetBytesArgv(c, it->cfg.argc, it->argv);
+}
+
+/* sys.path: empty (in-memory only), or module_search_path when the
+ * filesystem importer is on. */
+static PyStatus set_search_path(pyembed_interp *it, PyConfig *c)
+{
+    char *copy, *save = NULL;
+    PyStatus st = PyStatus_Ok();
+    c->module_search_paths_set = 1;
+    if (!it->cfg.filesystem_importer || !it->module_search_path)
+        return st;
+    if (!(copy = strdup(it->module_search_path)))
+        return PyStatus_NoMemory();
+    for (char *tok = strtok_r(copy, ":", &save); tok && !PyStatus_Exception(st);
+         tok = strtok_r(NULL, ":", &save)) {
+        wchar_t *w = Py_DecodeLocale(tok, NULL);
+        st = w ? PyWideStringList_Append(&c->module_search_paths, w) : PyStatus_NoMemory();
+        PyMem_RawFree(w);
+    }
+    free(copy);
+    return st;
+}
+
+/* The run entry (run_module / run_command) chosen by cfg or the blob. */
+static PyStatus set_run(pyembed_interp *it, PyConfig *c)
+{
+    if (it->cfg.run == PYEMBED_RUN_MODULE)
+        return set_str(c, &c->run_module, it->run_module);
+    if (it->cfg.run == PYEMBED_RUN_CODE)
+        return set_str(c, &c->run_command, it->run_code);
+    return PyStatus_Ok();
+}
+
+/* Translates the interp's settings into a PyConfig. */
+static PyStatus fill_config(pyembed_interp *it, PyConfig *c)
+{
+    PyStatus st;
+    c->isolated = it->cfg.isolated;
+    c->use_environment = it->cfg.use_environment && !it->cfg.isolated;
+    c->user_site_directory = 0;
+    c->safe_path = 1;            /* never put cwd / script dir on sys.path */
+    c->site_import = it->cfg.site_import;
+    c->optimization_level = it->cfg.optimize;
+    c->install_signal_handlers = it->cfg.install_signal_handlers;
+    c->parse_argv = 0;
+    c->pathconfig_warnings = 0;
+    c->write_bytecode = 0;
+    c->_init_main = 0;           /* stop after the core phase */
+    if (PyStatus_Exception(st = set_str(c, &c->executable, it->exe)) ||
+        PyStatus_Exception(st = set_str(c, &c->program_name, it->exe)) ||
+        PyStatus_Exception(st = set_str(c, &c->home, it->origin)) ||
+        PyStatus_Exception(st = set_argv(it, c)) ||
+        PyStatus_Exception(st = set_search_path(it, c)))
+        return st;
+    return set_run(it, c);
+}
+
+/* Phase 1: preconfig as python3 -I does it. */
+static int preinit(pyembed_interp *it)
+{
+    PyPreConfig pre;
+    PyStatus st;
+    PyPreConfig_InitPythonConfig(&pre);
+    pre.isolated = it->cfg.isolated;
+    pre.use_environment = it->cfg.use_environment && !it->cfg.isolated;
+    pre.parse_argv = 0;
+    st = Py_PreInitialize(&pre);
+    return PyStatus_Exception(st) ? status_fail(it, st, "pre-initialisation") : 0;
+}
+
+/* Module attributes set once the interpreter is up (sys.frozen, hooks). */
+static int finish_sys(pyembed_interp *it)
+{
+    PyObject *mod, *hook;
+    if (it->cfg.sys_frozen && PySys_SetObject("frozen", Py_True) < 0)
+        return pyembed__fail_python(it, "setting sys.frozen");
+    if (!it->reader)
+        return PYEMBED_OK;
+    if (!(mod = PyImport_ImportModule("_pyembed")))
+        return pyembed__fail_python(it, "importing _pyembed");
+    hook = PyObject_GetAttrString(mod, "excepthook");
+    Py_DECREF(mod);
+    if (!hook || PySys_SetObject("excepthook", hook) < 0) {
+        Py_XDECREF(hook);
+        return pyembed__fail_python(it, "setting sys.excepthook");
+    }
+    Py_DECREF(hook);
+    return PYEMBED_OK;
+}
+
+int pyembed__python_init(pyembed_interp *it)
+{
+    PyConfig c;
+    PyStatus st;
+    int rc;
+    if (it->reader && PyImport_AppendInittab("_pyembed", pyembed__module_init) < 0)
+        return pyembed__fail(it, PYEMBED_EINIT, "PyImport_AppendInittab failed");
+    if ((rc = preinit(it)))
+        return rc;
+    PyConfig_InitPythonConfig(&c);
+    st = fill_config(it, &c);
+    if (!PyStatus_Exception(st))
+        st = Py_InitializeFromConfig(&c);
+    PyConfig_Clear(&c);
+    if (PyStatus_Exception(st))
+        return status_fail(it, st, "core initialisation");
+    it->state = IT_RUNNING;
+    if (it->reader && (rc = pyembed__importer_install(it)))
+        return rc;
+    st = _Py_InitializeMain();
+    if (PyStatus_Exception(st))
+        return status_fail(it, st, "main initialisation");
+    if (it->reader && !it->cfg.filesystem_importer &&
+        (rc = pyembed__importer_drop_pathfinder(it)))
+        return rc;
+    return finish_sys(it);
+}
+
+int pyembed__python_run_main(pyembed_interp *it)
+{
+    (void)it;
+    return Py_RunMain(); /* finalises; exits itself on SystemExit/SIGINT */
+}
