@@ -13,9 +13,12 @@
 static PyObject *excepthook(PyObject *self, PyObject *const *args, Py_ssize_t n)
 {
     PyObject *tb, *r = NULL;
+    int sigint;
     (void)self;
     if (n != 3)
         return PyErr_Format(PyExc_TypeError, "excepthook takes 3 arguments");
+    sigint = PyType_Check(args[0]) &&
+             PyType_IsSubtype((PyTypeObject *)args[0], (PyTypeObject *)PyExc_KeyboardInterrupt);
     if ((tb = PyImport_ImportModule("traceback")))
         r = PyObject_CallMethod(tb, "print_exception", "OOO", args[0], args[1], args[2]);
     Py_XDECREF(tb);
@@ -26,10 +29,11 @@ static PyObject *excepthook(PyObject *self, PyObject *const *args, Py_ssize_t n)
             Py_RETURN_NONE;
         r = PyObject_Vectorcall(dflt, args, 3, NULL);
     }
+    if (sigint)
+        pyembed__keyboard_interrupt_unhandled();
     return r;
 }
 
-PyMethodDef pyembed__functions[] = {
-    {"excepthook", (PyCFunction)(void (*)(void))excepthook, METH_FASTCALL,
-     "Print an exception with source lines of packed modules."},
-    {NULL, NULL, 0, NULL}};
+PyMethodDef pyembed__excepthook_def = {
+    "excepthook", (PyCFunction)(void (*)(void))excepthook, METH_FASTCALL,
+    "Print an exception with source lines of packed modules."};

@@ -8,14 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+static PyMethodDef functions[3]; /* filled from the defs of each file */
+
 static struct PyModuleDef pyembed_module = {
     PyModuleDef_HEAD_INIT, "_pyembed",
     "pyembed runtime: the in-memory importer for packed resources.", -1,
-    pyembed__functions, NULL, NULL, NULL, NULL};
+    functions, NULL, NULL, NULL, NULL};
 
 PyObject *pyembed__module_init(void)
 {
     PyObject *m;
+    functions[0] = pyembed__excepthook_def;
+    functions[1] = pyembed__runmain_def;
     if (PyType_Ready(&pyembed__FinderType) < 0 || PyType_Ready(&pyembed__PathEntryType) < 0)
         return NULL;
     if (!(m = PyModule_Create(&pyembed_module)))

@@ -55,6 +55,11 @@ int pyembed__python_init(pyembed_interp *it);
 /* python_init.c: runs the configured entry through Py_RunMain(). */
 int pyembed__python_run_main(pyembed_interp *it);
 
+/* python_init.c: re-arms "die by SIGINT" after an uncaught
+ * KeyboardInterrupt (any exec() of a string, as namedtuple does while our
+ * excepthook imports traceback, clears CPython's flag). */
+void pyembed__keyboard_interrupt_unhandled(void);
+
 /* importer.c: the built-in module "_pyembed" (for PyImport_AppendInittab)
  * and installing its finder first on sys.meta_path. */
 PyObject *pyembed__module_init(void);
@@ -70,8 +75,9 @@ PyObject *pyembed__ext_create_path(PyObject *spec, const char *path);
 /* extload.c: removes the private temporary directory, if one was made. */
 void pyembed__ext_cleanup(void);
 
-/* excepthook.c: functions of module _pyembed (excepthook, showing packed
- * sources in tracebacks). */
-extern PyMethodDef pyembed__functions[];
+/* excepthook.c: _pyembed.excepthook, showing packed sources in tracebacks. */
+extern PyMethodDef pyembed__excepthook_def;
+/* runmain.c: _pyembed.run_module_as_main, `python -m` without runpy. */
+extern PyMethodDef pyembed__runmain_def;
 
 #endif

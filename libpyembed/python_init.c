@@ -71,14 +71,27 @@ static PyStatus set_search_path(pyembed_interp *it, PyConfig *c)
     return st;
 }
 
-/* The run entry (run_module / run_command) chosen by cfg or the blob. */
+/* The run entry (run_module / run_command) chosen by cfg or the blob.
+ * With a blob, -m goes through _pyembed.run_module_as_main (runmain.c)
+ * as a one-line command, so Py_RunMain still owns exit semantics. The
+ * name was checked by config.c to hold no quote, backslash or control. */
 static PyStatus set_run(pyembed_interp *it, PyConfig *c)
 {
-    if (it->cfg.run == PYEMBED_RUN_MODULE)
-        return set_str(c, &c->run_module, it->run_module);
+    static const char fmt[] = "import _pyembed; _pyembed.run_module_as_main('%s')";
+    PyStatus st;
+    char *cmd;
     if (it->cfg.run == PYEMBED_RUN_CODE)
         return set_str(c, &c->run_command, it->run_code);
-    return PyStatus_Ok();
+    if (it->cfg.run != PYEMBED_RUN_MODULE)
+        return PyStatus_Ok();
+    if (!it->reader)
+        return set_str(c, &c->run_module, it->run_module);
+    if (!(cmd = malloc(sizeof fmt + strlen(it->run_module))))
+        return PyStatus_NoMemory();
+    sprintf(cmd, fmt, it->run_module);
+    st = set_str(c, &c->run_command, cmd);
+    free(cmd);
+    return st;
 }
 
 /* Translates the interp's settings into a PyConfig. */
@@ -164,6 +177,19 @@ int pyembed__python_init(pyembed_interp *it)
         (rc = pyembed__importer_drop_pathfinder(it)))
         return rc;
     return finish_sys(it);
+}
+
+#if PY_VERSION_HEX < 0x030C0000
+/* CPython's flag (internal API, 3.8–3.11) telling Py_RunMain to die by
+ * SIGINT; in 3.12+ it is _PyRuntime.signals.unhandled_keyboard_interrupt. */
+extern int _Py_UnhandledKeyboardInterrupt;
+#endif
+
+void pyembed__keyboard_interrupt_unhandled(void)
+{
+#if PY_VERSION_HEX < 0x030C0000
+    _Py_UnhandledKeyboardInterrupt = 1;
+#endif
 }
 
 int pyembed__python_run_main(pyembed_interp *it)

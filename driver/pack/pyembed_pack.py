@@ -145,7 +145,9 @@ def candidates(args):
                     mods[name] = m
     for root in args.module_path:
         mods.update(scan_root(root, "app"))
-    return {n: m for n, m in mods.items() if not matches(n, args.exclude)}
+    # Built-in modules of this libpython always win; never pack a shadow.
+    return {n: m for n, m in mods.items()
+            if not matches(n, args.exclude) and n not in sys.builtin_module_names}
 
 
 def with_parents(names, mods):

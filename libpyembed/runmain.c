@@ -1,0 +1,154 @@
+/*
+ * runmain.c — `python -m NAME` semantics without importing runpy.
+ *
+ * runpy (and the contextlib/collections/importlib.util it pulls in) costs
+ * more than the rest of start-up together, so for modules in the blob
+ * _pyembed.run_module_as_main() does what runpy._run_module_as_main does:
+ * import the parent package, resolve a package to its __main__, set
+ * sys.argv[0] to the module's file and run its code in __main__'s
+ * namespace with __name__, __file__, __spec__, __loader__, __package__.
+ * Modules not in the blob (filesystem importer on) go through runpy.
+ */
+#include "importer_int.h"
+
+#include <string.h>
+
+/* The packed importer on sys.meta_path, or NULL (borrowed). */
+static Finder *packed_finder(void)
+{
+    PyObject *meta = PySys_GetObject("meta_path");
+    for (Py_ssize_t i = 0; meta && PyList_Check(meta) && i < PyList_GET_SIZE(meta); i++)
+        if (Py_IS_TYPE(PyList_GET_ITEM(meta, i), &pyembed__FinderType))
+            return (Finder *)PyList_GET_ITEM(meta, i);
+    return NULL;
+}
+
+/* Falls back to runpy._run_module_as_main(name). */
+static PyObject *via_runpy(PyObject *name)
+{
+    PyObject *runpy = PyImport_ImportModule("runpy"), *r = NULL;
+    if (runpy)
+        r = PyObject_CallMethod(runpy, "_run_module_as_main", "O", name);
+    Py_XDECREF(runpy);
+    return r;
+}
+
+/* Exits like runpy does for a module that cannot run: "exe: message". */
+static PyObject *no_module(PyObject *name, const char *why)
+{
+    PyObject *exe = PySys_GetObject("executable");
+    PyObject *msg = PyUnicode_FromFormat("%S: %s %R", exe ? exe : Py_None, why, name);
+    if (msg)
+        PyErr_SetObject(PyExc_SystemExit, msg);
+    Py_XDECREF(msg);
+    return NULL;
+}
+
+/* Imports the parent package of dotted name (runpy does the same). */
+static int import_parent(PyObject *name)
+{
+    Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0, PyUnicode_GET_LENGTH(name), -1);
+    PyObject *parent, *mod;
+    if (dot < 0)
+        return dot == -1 ? 0 : -1;
+    if (!(parent = PyUnicode_Substring(name, 0, dot)))
+        return -1;
+    mod = PyImport_Import(parent);
+    Py_DECREF(parent);
+    Py_XDECREF(mod);
+    return mod ? 0 : -1;
+}
+
+/* Resolves name (or name.__main__ for packages) to its spec. */
+static PyObject *main_spec(Finder *f, PyObject **name)
+{
+    PyObject *spec, *locs;
+    if (import_parent(*name) < 0 || !(spec = pyembed__find_spec_name(f, *name)))
+        return NULL;
+    if (spec == Py_None)
+        return spec;
+    locs = PyObject_GetAttrString(spec, "submodule_search_locations");
+    if (locs && locs != Py_None) {
+        PyObject *mainname = PyUnicode_FromFormat("%U.__main__", *name);
+        Py_DECREF(spec);
+        Py_DECREF(locs);
+        if (!mainname)
+            return NULL;
+        Py_SETREF(*name, mainname);
+        if (import_parent(mainname) < 0) /* the package itself */
+            return NULL;
+        return pyembed__find_spec_name(f, mainname);
+    }
+    Py_XDECREF(locs);
+    return spec;
+}
+
+/* Fills __main__'s globals the way runpy._run_code does. */
+static int set_globals(PyObject *g, PyObject *spec)
+{
+    static const char *const keys[][2] = {
+        {"__file__", "origin"}, {"__loader__", "loader"}, {"__package__", "parent"}};
+    if (PyDict_SetItemString(g, "__name__", PyUnicode_InternFromString("__main__")) ||
+        PyDict_SetItemString(g, "__spec__", spec) ||
+        PyDict_SetItemString(g, "__cached__", Py_None) ||
+        PyDict_SetItemString(g, "__doc__", Py_None))
+        return -1;
+    for (size_t i = 0; i < 3; i++) {
+        PyObject *v = PyObject_GetAttrString(spec, keys[i][1]);
+        int rc = v ? PyDict_SetItemString(g, keys[i][0], v) : -1;
+        Py_XDECREF(v);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+/* Sets sys.argv[0] to the module's file, as `python -m` does. */
+static int set_argv0(PyObject *spec)
+{
+    PyObject *argv = PySys_GetObject("argv"), *origin;
+    int rc;
+    if (!argv || !PyList_Check(argv) || PyList_GET_SIZE(argv) == 0)
+        return 0;
+    if (!(origin = PyObject_GetAttrString(spec, "origin")))
+        return -1;
+    rc = PyList_SetItem(argv, 0, origin);
+    return rc;
+}
+
+/* run_module_as_main(name) */
+static PyObject *run_module_as_main(PyObject *self, PyObject *arg)
+{
+    Finder *f = packed_finder();
+    PyObject *name, *spec, *code = NULL, *main, *r = NULL;
+    packrs_resource res;
+    (void)self;
+    if (!PyUnicode_Check(arg))
+        return PyErr_Format(PyExc_TypeError, "module name must be str");
+    if (!f)
+        return via_runpy(arg);
+    name = Py_NewRef(arg);
+    spec = main_spec(f, &name);
+    if (spec == Py_None) {
+        Py_DECREF(spec);
+        r = via_runpy(name);
+    } else if (spec && (main = PyImport_AddModule("__main__")) &&
+               set_globals(PyModule_GetDict(main), spec) == 0 && set_argv0(spec) == 0) {
+        Py_ssize_t len;
+        const char *utf8 = PyUnicode_AsUTF8AndSize(name, &len);
+        if (utf8 && pyembed__lookup(f, utf8, len, &res) > 0)
+            code = pyembed__get_code_res(f, &res);
+        if (code)
+            r = PyEval_EvalCode(code, PyModule_GetDict(main), PyModule_GetDict(main));
+    } else if (PyErr_ExceptionMatches(PyExc_ImportError)) {
+        r = no_module(name, "Error while finding module specification for");
+    }
+    Py_XDECREF(spec);
+    Py_XDECREF(code);
+    Py_DECREF(name);
+    return r;
+}
+
+PyMethodDef pyembed__runmain_def = {
+    "run_module_as_main", run_module_as_main, METH_O,
+    "Run a packed module as __main__ (python -m semantics, without runpy)."};
