@@ -310,7 +310,9 @@ static PyObject *finder_get_source(Finder *f, PyObject *fullname)
         Py_RETURN_NONE;
     if (!(bytes = pyembed__field_bytes(f, res.name, &src)))
         return NULL;
-    ext = PyImport_ImportModule("_frozen_importlib_external");
+    /* The set-up copy importlib uses (importing the frozen name anew would
+     * make a second, uninitialised module). */
+    ext = PyObject_GetAttrString(f->bootstrap, "_bootstrap_external");
     if (ext)
         out = PyObject_CallMethod(ext, "decode_source", "O", bytes);
     Py_XDECREF(ext);
@@ -443,6 +445,7 @@ static void finder_dealloc(Finder *f)
     Py_XDECREF(f->module_spec);
     Py_XDECREF(f->fix_co_filename);
     Py_XDECREF(f->imp);
+    Py_XDECREF(f->bootstrap);
     PyMem_Free(f->origin);
     Py_TYPE(f)->tp_free((PyObject *)f);
 }
@@ -459,6 +462,11 @@ static PyMethodDef finder_methods[] = {
     {"get_data", (PyCFunction)finder_get_data, METH_O, NULL},
     {"invalidate_caches", (PyCFunction)finder_invalidate_caches, METH_NOARGS, NULL},
     {"iter_modules", (PyCFunction)finder_iter_modules, METH_VARARGS, NULL},
+    {"get_resource_reader", (PyCFunction)pyembed__get_resource_reader, METH_O,
+     "importlib.resources reader for a packed package."},
+    {"_data_keys", (PyCFunction)pyembed__data_keys, METH_O, NULL},
+    {"_data", (PyCFunction)pyembed__data, METH_VARARGS, NULL},
+    {"_subpackages", (PyCFunction)pyembed__subpackages, METH_O, NULL},
     {"path_hook", (PyCFunction)finder_path_hook, METH_O,
      "sys.path_hooks entry for this importer's package directories."},
     {NULL, NULL, 0, NULL}};

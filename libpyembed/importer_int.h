@@ -19,6 +19,7 @@ typedef struct Finder {
     PyObject *module_spec;  /* _frozen_importlib.ModuleSpec */
     PyObject *fix_co_filename; /* _imp._fix_co_filename */
     PyObject *imp;          /* the _imp module */
+    PyObject *bootstrap;    /* the _frozen_importlib module */
 } Finder;
 
 extern PyTypeObject pyembed__FinderType;
@@ -46,6 +47,12 @@ PyObject *pyembed__list_children(Finder *f, const char *pkg, size_t pkg_len,
 PyObject *pyembed__get_data(Finder *f, PyObject *path);
 /* path hook: a path-entry finder for a packed package directory. */
 PyObject *pyembed__path_entry_new(Finder *f, PyObject *path);
+/* resources.c: loader.get_resource_reader(fullname) and the accessors
+ * of py/_pyembed_resources.py: data keys, data bytes, sub-packages. */
+PyObject *pyembed__get_resource_reader(Finder *f, PyObject *fullname);
+PyObject *pyembed__data_keys(Finder *f, PyObject *package);
+PyObject *pyembed__data(Finder *f, PyObject *args);
+PyObject *pyembed__subpackages(Finder *f, PyObject *package);
 /* install.c: sets f->bytecode_ok and f->magic_error. */
 void pyembed__check_magic(Finder *f);
 /* Creates extension module spec from EXTENSION field fld of res. */

@@ -55,7 +55,6 @@ void pyembed__check_magic(Finder *f)
 static Finder *finder_new(pyembed_interp *it)
 {
     Finder *f = PyObject_New(Finder, &pyembed__FinderType);
-    PyObject *bootstrap;
     if (!f)
         return NULL;
     memset((char *)f + sizeof(PyObject), 0, sizeof *f - sizeof(PyObject));
@@ -67,10 +66,9 @@ static Finder *finder_new(pyembed_interp *it)
     f->origin = PyMem_Malloc(strlen(it->origin) + 1);
     f->prefix = PyUnicode_DecodeFSDefault(it->exe);
     f->imp = PyImport_ImportModule("_imp");
-    bootstrap = PyImport_ImportModule("_frozen_importlib");
-    if (bootstrap)
-        f->module_spec = PyObject_GetAttrString(bootstrap, "ModuleSpec");
-    Py_XDECREF(bootstrap);
+    f->bootstrap = PyImport_ImportModule("_frozen_importlib");
+    if (f->bootstrap)
+        f->module_spec = PyObject_GetAttrString(f->bootstrap, "ModuleSpec");
     if (f->imp)
         f->fix_co_filename = PyObject_GetAttrString(f->imp, "_fix_co_filename");
     if (!f->origin || !f->prefix || !f->module_spec || !f->fix_co_filename) {
