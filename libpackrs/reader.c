@@ -70,7 +70,7 @@ static int check_header(packrs_reader *r, const unsigned char *h, size_t len)
         return CORRUPT(r, "§2.2", "bad magic (not a packrs blob)");
     if (pk_rd32(h + PK_OFF_VERSION) != PACKRS_FORMAT_VERSION)
         return packrs__fail(r, PACKRS_EVERSION,
-                            "unsupported format version %u (this reader: %d)",
+                            "unsupported format version %u (§2.3; this reader: %d)",
                             pk_rd32(h + PK_OFF_VERSION), PACKRS_FORMAT_VERSION);
     if (pk_rd32(h + PK_OFF_FLAGS) != 0)
         return CORRUPT(r, "§2.4", "reserved flags 0x%x set",
