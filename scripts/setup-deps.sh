@@ -1,0 +1,21 @@
+#!/bin/sh
+# setup-deps.sh — installs pyembed's build and test dependencies on Debian 12
+# (idempotent: apt-get skips what is already there). Run as root.
+#   --test  also the packages the test suites use (valgrind, clang, strip)
+set -eu
+PKGS="build-essential meson ninja-build pkg-config zlib1g-dev libxxhash-dev
+      libpython3.11-dev python3.11 libexpat1-dev libcmocka-dev binutils"
+if [ "${1:-}" = "--test" ]; then
+    PKGS="$PKGS valgrind clang libclang-rt-14-dev"
+fi
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "setup-deps: installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing
+fi
