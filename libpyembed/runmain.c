@@ -7,7 +7,7 @@
  * import the parent package, resolve a package to its __main__, set
  * sys.argv[0] to the module's file and run its code in __main__'s
  * namespace with __name__, __file__, __spec__, __loader__, __package__.
- * Modules not in the blob (filesystem importer on) go through runpy.
+ * Without a packed importer (no blob) runpy does the work.
  */
 #include "importer_int.h"
 
@@ -37,7 +37,7 @@ static PyObject *via_runpy(PyObject *name)
 static PyObject *no_module(PyObject *name, const char *why)
 {
     PyObject *exe = PySys_GetObject("executable");
-    PyObject *msg = PyUnicode_FromFormat("%S: %s %R", exe ? exe : Py_None, why, name);
+    PyObject *msg = PyUnicode_FromFormat("%S: %s %U", exe ? exe : Py_None, why, name);
     if (msg)
         PyErr_SetObject(PyExc_SystemExit, msg);
     Py_XDECREF(msg);
@@ -130,8 +130,7 @@ static PyObject *run_module_as_main(PyObject *self, PyObject *arg)
     name = Py_NewRef(arg);
     spec = main_spec(f, &name);
     if (spec == Py_None) {
-        Py_DECREF(spec);
-        r = via_runpy(name);
+        r = no_module(name, "No module named");
     } else if (spec && (main = PyImport_AddModule("__main__")) &&
                set_globals(PyModule_GetDict(main), spec) == 0 && set_argv0(spec) == 0) {
         Py_ssize_t len;

@@ -30,11 +30,11 @@ STDLIB_EXCLUDE = ["test", "test.*", "*.test", "*.test.*", "*.tests", "*.tests.*"
                   "turtledemo", "turtledemo.*", "turtle", "lib2to3.tests", "lib2to3.tests.*",
                   "ensurepip._bundled", "__phello__", "__phello__.*", "__hello__"]
 STDLIB_DATA_EXCLUDE = ["ensurepip/_bundled/*"]
-# What the runtime needs whatever the app imports: codecs for any locale,
-# runpy for -m semantics, traceback for source lines in tracebacks.
-BOOT_MODULES = ["encodings", "codecs", "io", "abc", "os", "stat", "runpy",
-                "traceback", "linecache", "tokenize", "importlib.machinery",
-                "importlib.util", "importlib.abc", "site"]
+# What the runtime needs whatever the app imports: codecs for any locale
+# (encodings comes whole), io for the standard streams, traceback for source
+# lines in tracebacks. (-m runs without runpy: libpyembed/runmain.c.)
+BOOT_MODULES = ["encodings", "codecs", "io", "abc", "os", "stat", "traceback",
+                "linecache", "tokenize"]
 
 
 class PackError(Exception):
