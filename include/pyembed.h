@@ -64,6 +64,13 @@ enum pyembed_extload {
     PYEMBED_EXTLOAD_TEMPDIR = 2 /* private temporary directory only */
 };
 
+/** Memory allocator of the interpreter (PyPreConfig.allocator). */
+enum pyembed_allocator {
+    PYEMBED_ALLOCATOR_DEFAULT = 0, /* pymalloc, as python3 */
+    PYEMBED_ALLOCATOR_MALLOC = 1,  /* libc malloc: for valgrind/ASan runs */
+    PYEMBED_ALLOCATOR_DEBUG = 2    /* pymalloc with CPython's debug hooks */
+};
+
 /** Interpreter configuration. Initialise with pyembed_config_init(); fields
  *  may be added at the end in later versions (guarded by version). All
  *  strings are borrowed and copied by pyembed_interp_create(). */
@@ -91,7 +98,7 @@ typedef struct pyembed_config {
     const char *executable;    /* sys.executable (NULL: this executable) */
     const char *module_search_path; /* ':'-separated sys.path when
                                        filesystem_importer is 1 */
-    int allocator;             /* reserved for allocator settings; 0 */
+    int allocator;             /* enum pyembed_allocator (default 0) */
 } pyembed_config;
 
 typedef struct pyembed_interp pyembed_interp;

@@ -64,8 +64,8 @@ static int check_fields(pyembed_interp *it, const pyembed_config *c)
         return pyembed__fail(it, PYEMBED_EINVAL, "argc %d without argv", c->argc);
     if (c->extension_loading < 0 || c->extension_loading > PYEMBED_EXTLOAD_TEMPDIR)
         return pyembed__fail(it, PYEMBED_EINVAL, "bad extension_loading value");
-    if (c->allocator != 0)
-        return pyembed__fail(it, PYEMBED_EINVAL, "allocator must be 0 (reserved)");
+    if (c->allocator < PYEMBED_ALLOCATOR_DEFAULT || c->allocator > PYEMBED_ALLOCATOR_DEBUG)
+        return pyembed__fail(it, PYEMBED_EINVAL, "bad allocator value %d", c->allocator);
     if (c->resources == PYEMBED_RESOURCES_NONE && !c->filesystem_importer)
         return pyembed__fail(it, PYEMBED_EINVAL, "no resources and no filesystem "
                              "importer: nothing could be imported");

@@ -127,6 +127,10 @@ static int preinit(pyembed_interp *it)
     pre.isolated = it->cfg.isolated;
     pre.use_environment = it->cfg.use_environment && !it->cfg.isolated;
     pre.parse_argv = 0;
+    if (it->cfg.allocator == PYEMBED_ALLOCATOR_MALLOC)
+        pre.allocator = PYMEM_ALLOCATOR_MALLOC;
+    else if (it->cfg.allocator == PYEMBED_ALLOCATOR_DEBUG)
+        pre.allocator = PYMEM_ALLOCATOR_PYMALLOC_DEBUG;
     st = Py_PreInitialize(&pre);
     return PyStatus_Exception(st) ? status_fail(it, st, "pre-initialisation") : 0;
 }

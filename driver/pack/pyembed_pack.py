@@ -190,13 +190,21 @@ def trace(args, mods):
     return with_parents(names, mods) & set(mods)
 
 
+def syntax_error(e):
+    """PackError 'path:line: message' for a SyntaxError."""
+    return PackError(f"{e.filename}:{e.lineno}: {e.msg}")
+
+
 def select(args, mods):
     """The names to pack under the --stdlib policy."""
     app = {n for n, m in mods.items() if m.origin == "app"}
     if args.stdlib == "all":
         chosen = set(mods)
     elif args.stdlib == "traced":
-        chosen = trace(args, mods) | app
+        try:
+            chosen = trace(args, mods) | app
+        except SyntaxError as e:
+            raise syntax_error(e) from None
     else:
         chosen = app
     for inc in args.include:
@@ -229,7 +237,8 @@ class Compiler:
         try:
             code = compile(source, rel, "exec", dont_inherit=True, optimize=self.optimize)
         except SyntaxError as e:
-            raise PackError(f"{m.path}:{e.lineno}: {e.msg}") from None
+            e.filename = m.path
+            raise syntax_error(e) from None
         data = marshal.dumps(code)
         if cached:
             store(cached, data)
