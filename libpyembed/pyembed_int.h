@@ -20,6 +20,7 @@ typedef struct pyembed_meta {
     char *run_module;
     char *run_code;      /* from the resource's SOURCE field */
     int optimize, isolated, site_import, filesystem_importer, sys_frozen;
+    int allocator;       /* enum pyembed_allocator */
 } pyembed_meta;
 
 enum { IT_FAILED = 0, IT_CREATED, IT_RUNNING, IT_FINISHED };

@@ -11,7 +11,8 @@ import hashlib
 import importlib.machinery
 import importlib.util
 import marshal
-import modulefinder
+import dis
+import json
 import os
 import shutil
 import subprocess
@@ -161,33 +162,66 @@ def with_parents(names, mods):
     return out
 
 
-def trace(args, mods):
-    """Names reachable from the entry point, the boot set and --include."""
-    path = list(args.module_path) + [args.stdlib_dir, args.dynload_dir]
-    finder = modulefinder.ModuleFinder(path=path, excludes=STDLIB_EXCLUDE + list(args.exclude))
-    roots = BOOT_MODULES + list(args.include)
+def code_imports(code):
+    """(name, level, fromlist) of every import statement in code, nested
+    functions and classes included (modulefinder's opcode scan)."""
+    found = []
+    stack = [code]
+    while stack:
+        co = stack.pop()
+        found.extend((name, level, list(fromlist or ()))
+                     for name, level, fromlist in dis._find_imports(co))
+        stack.extend(c for c in co.co_consts if hasattr(c, "co_code"))
+    return found
+
+
+def resolve(importer, is_pkg, name, level, fromlist, mods):
+    """Module names an import statement in `importer` can load."""
+    if level:
+        base = importer.split(".") if is_pkg else importer.split(".")[:-1]
+        base = base[: len(base) - (level - 1)] if level > 1 else base
+        name = ".".join(base + ([name] if name else []))
+    if not name:
+        return []
+    parts = name.split(".")
+    out = [".".join(parts[: i + 1]) for i in range(len(parts))]
+    out += [name + "." + f for f in fromlist if f != "*"]
+    if "*" in fromlist:
+        out += [n for n in mods if n.startswith(name + ".") and "." not in n[len(name) + 1:]]
+    return [n for n in out if n in mods]
+
+
+def trace(args, mods, comp):
+    """Names reachable from the entry point, the boot set and --include,
+    following every import statement (modulefinder-style, but with each
+    module's import list cached by content hash, so rebuilds are quick)."""
+    roots = [n for n in BOOT_MODULES + list(args.include) if n in mods]
     if args.run_module:
-        roots += [args.run_module]
-        if args.run_module in mods and mods[args.run_module].kind in ("package", "namespace"):
+        roots.append(args.run_module)
+        if mods[args.run_module].kind in ("package", "namespace"):
             roots.append(args.run_module + ".__main__")
-    for name in roots:
-        try:
-            finder.import_hook(name)
-        except ImportError as e:
-            if name in args.include or name == args.run_module:
-                raise PackError(f"cannot trace {name}: {e}")
+    todo = [n for n in roots if n in mods]
     if args.run_code:
-        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-            f.write(args.run_code)
-        try:
-            finder.run_script(f.name)
-        finally:
-            os.unlink(f.name)
-    names = set(finder.modules) - {"__main__"}
-    names |= {n for n in mods if n.startswith("encodings.")}
+        code = compile(args.run_code, "<run-code>", "exec", dont_inherit=True)
+        for name, level, fromlist in code_imports(code):
+            todo += resolve("__main__", False, name, level, fromlist, mods)
+    seen = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        parent = name.rpartition(".")[0]
+        if parent:
+            todo.append(parent)
+        m = mods[name]
+        if m.kind in ("module", "package"):
+            for imp, level, fromlist in comp.imports(m):
+                todo += resolve(name, m.kind == "package", imp, level, fromlist, mods)
+    seen |= {n for n in mods if n.startswith("encodings.")}
     for inc in args.include:  # a package named by --include comes whole
-        names |= {n for n in mods if n.startswith(inc + ".")}
-    return with_parents(names, mods) & set(mods)
+        seen |= {n for n in mods if n.startswith(inc + ".")}
+    return with_parents(seen, mods) & set(mods)
 
 
 def syntax_error(e):
@@ -195,25 +229,25 @@ def syntax_error(e):
     return PackError(f"{e.filename}:{e.lineno}: {e.msg}")
 
 
-def select(args, mods):
+def select(args, mods, comp):
     """The names to pack under the --stdlib policy."""
     app = {n for n, m in mods.items() if m.origin == "app"}
     if args.stdlib == "all":
         chosen = set(mods)
     elif args.stdlib == "traced":
         try:
-            chosen = trace(args, mods) | app
+            chosen = trace(args, mods, comp) | app
         except SyntaxError as e:
             raise syntax_error(e) from None
     else:
         chosen = app
+    if args.run_module and args.run_module not in mods:
+        raise PackError(f"--run-module {args.run_module}: no such module in the module paths"
+                        + ("" if args.stdlib != "none" else " (stdlib: none)"))
     for inc in args.include:
         if inc not in mods:
             raise PackError(f"--include {inc}: no such module")
         chosen |= with_parents({inc}, mods)
-    if args.run_module and args.run_module not in chosen:
-        raise PackError(f"--run-module {args.run_module}: no such module in the module paths"
-                        + ("" if args.stdlib != "none" else " (stdlib: none)"))
     return chosen
 
 
@@ -223,17 +257,32 @@ class Compiler:
     def __init__(self, optimize, cache_dir):
         self.optimize = optimize
         self.cache_dir = cache_dir
-        self.hits = self.misses = 0
+        self.hits, self.misses = set(), set()  # cache keys, each counted once
 
-    def bytecode(self, m, source):
+    def _key(self, m, source):
         rel = m.name.replace(".", "/") + ("/__init__.py" if m.kind == "package" else ".py")
         key = hashlib.sha256(MAGIC + bytes([self.optimize]) + rel.encode() + b"\0" + source).hexdigest()
-        cached = self.cache_dir and os.path.join(self.cache_dir, key[:2], key)
+        return rel, key, self.cache_dir and os.path.join(self.cache_dir, key[:2], key)
+
+    def imports(self, m):
+        """Import statements of module m, cached beside its bytecode."""
+        source = read(m.path)
+        _, _, cached = self._key(m, source)
+        if cached and os.path.exists(cached + ".imports"):
+            with open(cached + ".imports") as f:
+                return json.load(f)
+        found = code_imports(marshal.loads(self.bytecode(m, source)))
+        if cached:
+            store(cached + ".imports", json.dumps(found).encode())
+        return found
+
+    def bytecode(self, m, source):
+        rel, key, cached = self._key(m, source)
         if cached and os.path.exists(cached):
-            self.hits += 1
+            self.hits.add(key)
             with open(cached, "rb") as f:
                 return f.read()
-        self.misses += 1
+        self.misses.add(key)
         try:
             code = compile(source, rel, "exec", dont_inherit=True, optimize=self.optimize)
         except SyntaxError as e:
@@ -296,7 +345,7 @@ def metadata(args):
     lines = [f"format=1", f"python_magic={int.from_bytes(MAGIC, 'little')}",
              f"python_version={sys.version_info[0]}.{sys.version_info[1]}",
              f"run={run}", f"optimize={args.optimize}", "isolated=1", "site_import=0",
-             "filesystem_importer=0", "sys_frozen=1"]
+             "filesystem_importer=0", "sys_frozen=1", f"allocator={args.allocator}"]
     if args.run_module:
         lines.append(f"run_module={args.run_module}")
     return ("\n".join(lines) + "\n").encode()
@@ -306,9 +355,9 @@ def build_blob(args, log):
     """Selects, compiles and serialises; returns the blob bytes."""
     t0 = time.monotonic()
     mods = candidates(args)
-    chosen = select(args, mods)
-    log(f"selected {len(chosen)} of {len(mods)} modules ({time.monotonic() - t0:.2f}s)")
     comp = Compiler(args.optimize, cache_dir(args))
+    chosen = select(args, mods, comp)
+    log(f"selected {len(chosen)} of {len(mods)} modules ({time.monotonic() - t0:.2f}s)")
     w = P.Writer()
     for i, name in enumerate(sorted(chosen)):
         if args.verbose:
@@ -323,7 +372,8 @@ def build_blob(args, log):
     if args.run_code is not None:
         w.add_field(META, P.FIELD_SOURCE, None, args.run_code.encode(), False)
     blob = w.finish()
-    log(f"compiled ({comp.hits} cached, {comp.misses} new), blob {len(blob)} bytes "
+    log(f"compiled ({len(comp.hits - comp.misses)} cached, {len(comp.misses)} new), "
+        f"blob {len(blob)} bytes "
         f"({time.monotonic() - t0:.2f}s)")
     return blob
 
@@ -384,6 +434,8 @@ def parser(cmd):
     p.add_argument("--compress", action="store_true")
     p.add_argument("--strip", action="store_true", help="strip the driver before embedding")
     p.add_argument("--driver", metavar="PATH", help="driver executable to copy")
+    p.add_argument("--allocator", choices=["pymalloc", "malloc", "debug"], default="pymalloc",
+                   help="memory allocator of the packed app (malloc: for valgrind)")
     p.add_argument("--stdlib-dir", default=P.STDLIB_DIR)
     p.add_argument("--dynload-dir", default=P.DYNLOAD_DIR)
     p.add_argument("--no-cache", action="store_true", help="do not use the bytecode cache")
