@@ -85,7 +85,8 @@ enum packrs_field_type {
 /** Field flags for packrs_writer_add_field(). */
 #define PACKRS_FIELD_ZLIB 0x1u /* store zlib-compressed (only if smaller) */
 
-/** Longest resource name or field key, in bytes (docs/format.md §4.1). */
+/** Buffer size that holds any resource name or field key with its NUL
+ *  (names and keys are at most 65535 bytes, docs/format.md §4.1). */
 #define PACKRS_MAX_KEY 65536
 
 /** A resource as seen by the reader. Borrowed pointers; see above. */

@@ -68,6 +68,12 @@ static int check_field(packrs_reader *r, uint32_t idx, uint32_t fi,
                        (unsigned long long)pk_rd64(f + PK_F_USIZE));
     if (pk_rd64(f + PK_F_USIZE) > SIZE_MAX)
         return CORRUPT(r, "§5.6", "field %u is too large for this machine", fi);
+    /* zlib cannot inflate more than 1032:1, so a bigger claim is a lie
+     * that would only make the reader allocate absurd buffers. */
+    if ((flags & PK_FFLAG_ZLIB) && pk_rd64(f + PK_F_USIZE) / 1032 > size + 1)
+        return CORRUPT(r, "§5.6", "field %u claims %llu bytes from %llu compressed",
+                       fi, (unsigned long long)pk_rd64(f + PK_F_USIZE),
+                       (unsigned long long)size);
     if (prev) {
         unsigned pt = pk_rd16(prev + PK_F_TYPE);
         const char *pk = (const char *)r->strings + pk_rd32(prev + PK_F_NAME_OFF);

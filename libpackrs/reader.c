@@ -193,11 +193,14 @@ int packrs__map_file(packrs_reader *r, const char *path)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return packrs__fail(r, PACKRS_EIO, "%s: %s", path, strerror(errno));
-    if (fstat(fd, &st) != 0 || st.st_size <= 0) {
-        int e = st.st_size <= 0 ? 0 : errno;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
         close(fd);
-        return packrs__fail(r, e ? PACKRS_EIO : PACKRS_ECORRUPT, "%s: %s", path,
-                            e ? strerror(e) : "empty file (§2.1)");
+        return packrs__fail(r, PACKRS_EIO, "%s: %s", path, strerror(e));
+    }
+    if (st.st_size <= 0) {
+        close(fd);
+        return packrs__fail(r, PACKRS_ECORRUPT, "%s: empty file (§2.1)", path);
     }
     r->map_len = (size_t)st.st_size;
     r->map = mmap(NULL, r->map_len, PROT_READ, MAP_PRIVATE, fd, 0);

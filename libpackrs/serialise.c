@@ -43,8 +43,10 @@ static int cmp_field(const void *a, const void *b)
 static int plan(packrs_writer *w, layout *L)
 {
     uint64_t nb = 8, strings = 1, data = 0;
-    if (w->n > 1)
+    if (w->n > 1) {
         qsort(w->res, w->n, sizeof *w->res, cmp_res);
+        packrs__writer_reindex(w); /* the writer stays usable after finish */
+    }
     memset(L, 0, sizeof *L);
     for (size_t i = 0; i < w->n; i++) {
         wres *r = w->res[i];

@@ -70,6 +70,15 @@ static size_t slot_of(const packrs_writer *w, const char *name, size_t len)
     return pos;
 }
 
+void packrs__writer_reindex(packrs_writer *w)
+{
+    if (!w->nslots)
+        return;
+    memset(w->slots, 0, w->nslots * sizeof *w->slots);
+    for (size_t i = 0; i < w->n; i++)
+        w->slots[slot_of(w, w->res[i]->name, w->res[i]->name_len)] = (uint32_t)i + 1;
+}
+
 /* Doubles the hash set when it would pass half full. */
 static int grow_slots(packrs_writer *w)
 {
@@ -172,7 +181,10 @@ static int check_new_field(packrs_writer *w, const wres *r, int type,
     if (type < 1 || type > PACKRS_FIELD_TYPE_MAX)
         return packrs__wfail(w, PACKRS_EINVAL, "'%s': unknown field type %d",
                              r->name, type);
-    if (keyed && (!key || !key_ok(key) || strlen(key) > PK_MAX_NAME))
+    if (keyed && key && strlen(key) > PK_MAX_NAME)
+        return packrs__wfail(w, PACKRS_ELIMIT, "'%s': file path longer than %u bytes",
+                             r->name, PK_MAX_NAME);
+    if (keyed && (!key || !key_ok(key)))
         return packrs__wfail(w, PACKRS_EINVAL, "'%s': bad file path '%s' (must be "
                              "relative, without empty, '.' or '..' segments)",
                              r->name, key ? key : "(null)");

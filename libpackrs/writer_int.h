@@ -34,6 +34,9 @@ struct packrs_writer {
 int packrs__wfail(packrs_writer *w, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Rebuilds the name index after w->res was reordered. */
+void packrs__writer_reindex(packrs_writer *w);
+
 /* Writes len bytes to path through a temporary file and rename; mode 0755
  * when executable, else 0666 less umask. On failure
  * fills err and returns PACKRS_EIO/ENOMEM. */
