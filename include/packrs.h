@@ -150,7 +150,8 @@ PACKRS_API int packrs_writer_add_field(packrs_writer *w, const char *resource,
  *  free(). Output depends only on the content, not on insertion order. */
 PACKRS_API int packrs_writer_finish_buffer(packrs_writer *w, void **out,
                                            size_t *out_len);
-/** Serialises the blob to path (written to path.tmp-XXXXXX, then renamed). */
+/** Serialises the blob to path (written to a temporary file beside it,
+ *  path.tmp-PID-N, then renamed over path). */
 PACKRS_API int packrs_writer_finish_file(packrs_writer *w, const char *path);
 
 /** Writes a copy of the executable exe_path with blob embedded (ELF

@@ -40,8 +40,10 @@ static int find_elf_section(packrs_reader *r, const unsigned char *p, size_t n,
             memcmp(p + strtab.sh_offset + sh.sh_name, PK_ELF_SECTION,
                    sizeof PK_ELF_SECTION) != 0)
             continue;
-        if (sh.sh_type != SHT_PROGBITS || !pk_add(sh.sh_offset, sh.sh_size, &end) ||
-            end > n)
+        if (sh.sh_type != SHT_PROGBITS)
+            return packrs__fail(r, PACKRS_ECORRUPT,
+                                "ELF section " PK_ELF_SECTION " is not PROGBITS (§7.1)");
+        if (!pk_add(sh.sh_offset, sh.sh_size, &end) || end > n)
             return packrs__fail(r, PACKRS_ECORRUPT,
                                 "ELF section " PK_ELF_SECTION " lies outside the file (§7.1)");
         *off = sh.sh_offset;
@@ -51,9 +53,10 @@ static int find_elf_section(packrs_reader *r, const unsigned char *p, size_t n,
     return 0;
 }
 
-/* Reads the §7.2 trailer at the end of p[0..n). 1 found, 0 absent. */
-static int find_trailer(const unsigned char *p, size_t n, uint64_t *off,
-                        uint64_t *len)
+/* Reads the §7.2 trailer at the end of p[0..n). 1 found, 0 absent,
+ * negative when a valid trailer names bytes outside the file. */
+static int find_trailer(packrs_reader *r, const unsigned char *p, size_t n,
+                        uint64_t *off, uint64_t *len)
 {
     const unsigned char *t;
     uint64_t end;
@@ -64,7 +67,9 @@ static int find_trailer(const unsigned char *p, size_t n, uint64_t *off,
         return 0;
     *off = pk_rd64(t + 8);
     *len = pk_rd64(t + 16);
-    return pk_add(*off, *len, &end) && end <= n - PK_TRAILER_SIZE;
+    if (!pk_add(*off, *len, &end) || end > n - PK_TRAILER_SIZE)
+        return packrs__fail(r, PACKRS_ECORRUPT, "trailer names bytes outside the file (§7.2)");
+    return 1;
 }
 
 int packrs_reader_open_exe(packrs_reader **out, const char *path)
@@ -81,7 +86,7 @@ int packrs_reader_open_exe(packrs_reader **out, const char *path)
     if (rc == PACKRS_OK) {
         rc = find_elf_section(r, r->map, r->map_len, &off, &len);
         if (rc == 0)
-            rc = find_trailer(r->map, r->map_len, &off, &len);
+            rc = find_trailer(r, r->map, r->map_len, &off, &len);
         if (rc == 1)
             rc = packrs__reader_attach(r, (const unsigned char *)r->map + off,
                                        (size_t)len);
