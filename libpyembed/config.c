@@ -27,7 +27,7 @@ static int dup_opt(char **dst, const char *s)
 
 /* 1 when s can be a dotted module name: no quote, backslash, space or
  * control character (it is quoted into a command by python_init.c). */
-static int module_name_ok(const char *s)
+int pyembed__module_name_ok(const char *s)
 {
     for (; *s; s++)
         if ((unsigned char)*s <= ' ' || *s == '\'' || *s == '"' || *s == '\\' ||
@@ -52,7 +52,7 @@ static int check_fields(pyembed_interp *it, const pyembed_config *c)
         return pyembed__fail(it, PYEMBED_EINVAL, "bad run value %d", c->run);
     if (c->run == PYEMBED_RUN_MODULE && (!c->run_module || !*c->run_module))
         return pyembed__fail(it, PYEMBED_EINVAL, "run=MODULE needs run_module");
-    if (c->run == PYEMBED_RUN_MODULE && !module_name_ok(c->run_module))
+    if (c->run == PYEMBED_RUN_MODULE && !pyembed__module_name_ok(c->run_module))
         return pyembed__fail(it, PYEMBED_EINVAL, "'%s' is not a module name", c->run_module);
     if (c->run == PYEMBED_RUN_CODE && !c->run_code)
         return pyembed__fail(it, PYEMBED_EINVAL, "run=CODE needs run_code");

@@ -12,6 +12,7 @@
 #include "importer_int.h"
 
 #include <errno.h>
+#include <structmember.h>
 #include <string.h>
 
 /* Raises ImportError for a packrs failure on module name; returns NULL. */
@@ -131,13 +132,51 @@ static PyObject *package_dir(Finder *f, const packrs_resource *res)
     return out;
 }
 
+/* Spec of a filesystem-relative resource (FS_PATH): importlib's own file
+ * loaders (source, bytecode in __pycache__, extension) serve the real file
+ * at origin, so __file__ is a real path. New reference. */
+static PyObject *file_spec(PyObject *fullname, PyObject *origin, int is_pkg)
+{
+    PyObject *util = PyImport_ImportModule("importlib.util"), *kw = NULL, *spec = NULL;
+    PyObject *locs = NULL, *dir = NULL, *os_path;
+    if (util && is_pkg && (os_path = PyImport_ImportModule("os.path"))) {
+        dir = PyObject_CallMethod(os_path, "dirname", "O", origin);
+        Py_DECREF(os_path);
+        locs = dir ? PyList_New(1) : NULL;
+        if (locs)
+            PyList_SET_ITEM(locs, 0, Py_NewRef(dir));
+    }
+    if (util && (!is_pkg || locs))
+        kw = Py_BuildValue("{sO}", "submodule_search_locations", locs ? locs : Py_None);
+    if (kw) {
+        PyObject *args = PyTuple_Pack(2, fullname, origin);
+        PyObject *fn = PyObject_GetAttrString(util, "spec_from_file_location");
+        if (args && fn)
+            spec = PyObject_Call(fn, args, kw);
+        Py_XDECREF(args);
+        Py_XDECREF(fn);
+    }
+    Py_XDECREF(util);
+    Py_XDECREF(kw);
+    Py_XDECREF(locs);
+    Py_XDECREF(dir);
+    return spec;
+}
+
 /* Builds the ModuleSpec for found resource res. New reference. */
 static PyObject *make_spec(Finder *f, PyObject *fullname, const packrs_resource *res)
 {
     int is_pkg = (res->kind & (PACKRS_KIND_PACKAGE | PACKRS_KIND_NAMESPACE)) != 0;
     PyObject *origin = pyembed__origin(f, res), *spec = NULL, *kw = NULL, *args;
+    packrs_field fp;
+    int on_disk;
     if (!origin)
         return NULL;
+    if ((on_disk = get_field(f, res, PACKRS_FIELD_FS_PATH, &fp)) != 0) {
+        spec = on_disk > 0 ? file_spec(fullname, origin, is_pkg) : NULL;
+        Py_DECREF(origin);
+        return spec;
+    }
     args = PyTuple_Pack(2, fullname, (PyObject *)f);
     kw = Py_BuildValue("{sOsO}", "origin", origin, "is_package", is_pkg ? Py_True : Py_False);
     if (args && kw)
@@ -401,6 +440,13 @@ static PyObject *finder_exec_module(Finder *f, PyObject *module)
         Py_RETURN_NONE;
     if (set_file(f, module, &res) < 0 || !(code = pyembed__get_code_res(f, &res)))
         return NULL;
+    /* exec() adds __builtins__ to the globals; PyEval_EvalCode does not,
+     * and code (numpy's, eval() with module globals) expects it there. */
+    if (PyDict_SetDefault(PyModule_GetDict(module), f->builtins_key,
+                          PyEval_GetBuiltins()) == NULL) {
+        Py_DECREF(code);
+        return NULL;
+    }
     r = PyEval_EvalCode(code, PyModule_GetDict(module), PyModule_GetDict(module));
     Py_DECREF(code);
     if (!r)
@@ -446,6 +492,7 @@ static void finder_dealloc(Finder *f)
     Py_XDECREF(f->fix_co_filename);
     Py_XDECREF(f->imp);
     Py_XDECREF(f->bootstrap);
+    Py_XDECREF(f->builtins_key);
     PyMem_Free(f->origin);
     Py_TYPE(f)->tp_free((PyObject *)f);
 }
@@ -467,9 +514,18 @@ static PyMethodDef finder_methods[] = {
     {"_data_keys", (PyCFunction)pyembed__data_keys, METH_O, NULL},
     {"_data", (PyCFunction)pyembed__data, METH_VARARGS, NULL},
     {"_subpackages", (PyCFunction)pyembed__subpackages, METH_O, NULL},
+    {"find_distributions", (PyCFunction)pyembed__find_distributions, METH_VARARGS,
+     "importlib.metadata distributions packed in the blob."},
+    {"_distinfo_resources", (PyCFunction)pyembed__distinfo_resources, METH_NOARGS, NULL},
+    {"_distinfo_file", (PyCFunction)pyembed__distinfo_file, METH_VARARGS, NULL},
     {"path_hook", (PyCFunction)finder_path_hook, METH_O,
      "sys.path_hooks entry for this importer's package directories."},
     {NULL, NULL, 0, NULL}};
+
+static PyMemberDef finder_members[] = {
+    {"prefix", T_OBJECT, offsetof(Finder, prefix), READONLY,
+     "virtual root of packed files (the executable's path)"},
+    {NULL, 0, 0, 0, NULL}};
 
 PyTypeObject pyembed__FinderType = {
     PyVarObject_HEAD_INIT(NULL, 0)
@@ -480,4 +536,5 @@ PyTypeObject pyembed__FinderType = {
     .tp_dealloc = (destructor)finder_dealloc,
     .tp_repr = (reprfunc)finder_repr,
     .tp_methods = finder_methods,
+    .tp_members = finder_members,
 };

@@ -20,6 +20,7 @@ typedef struct Finder {
     PyObject *fix_co_filename; /* _imp._fix_co_filename */
     PyObject *imp;          /* the _imp module */
     PyObject *bootstrap;    /* the _frozen_importlib module */
+    PyObject *builtins_key; /* interned "__builtins__" */
 } Finder;
 
 extern PyTypeObject pyembed__FinderType;
@@ -53,6 +54,11 @@ PyObject *pyembed__get_resource_reader(Finder *f, PyObject *fullname);
 PyObject *pyembed__data_keys(Finder *f, PyObject *package);
 PyObject *pyembed__data(Finder *f, PyObject *args);
 PyObject *pyembed__subpackages(Finder *f, PyObject *package);
+/* resources.c: importlib.metadata — find_distributions(context) and the
+ * accessors of py/_pyembed_metadata.py. */
+PyObject *pyembed__find_distributions(Finder *f, PyObject *args);
+PyObject *pyembed__distinfo_resources(Finder *f, PyObject *noargs);
+PyObject *pyembed__distinfo_file(Finder *f, PyObject *args);
 /* install.c: sets f->bytecode_ok and f->magic_error. */
 void pyembed__check_magic(Finder *f);
 /* Creates extension module spec from EXTENSION field fld of res. */

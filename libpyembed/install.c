@@ -66,12 +66,14 @@ static Finder *finder_new(pyembed_interp *it)
     f->origin = PyMem_Malloc(strlen(it->origin) + 1);
     f->prefix = PyUnicode_DecodeFSDefault(it->exe);
     f->imp = PyImport_ImportModule("_imp");
+    f->builtins_key = PyUnicode_InternFromString("__builtins__");
     f->bootstrap = PyImport_ImportModule("_frozen_importlib");
     if (f->bootstrap)
         f->module_spec = PyObject_GetAttrString(f->bootstrap, "ModuleSpec");
     if (f->imp)
         f->fix_co_filename = PyObject_GetAttrString(f->imp, "_fix_co_filename");
-    if (!f->origin || !f->prefix || !f->module_spec || !f->fix_co_filename) {
+    if (!f->origin || !f->prefix || !f->module_spec || !f->fix_co_filename ||
+        !f->builtins_key) {
         Py_DECREF(f);
         return PyErr_Occurred() ? NULL : (Finder *)PyErr_NoMemory();
     }

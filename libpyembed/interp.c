@@ -74,6 +74,14 @@ static int apply_blob_run(pyembed_interp *it)
         return pyembed__fail(it, PYEMBED_ERESOURCES, "blob says run=code but has no code");
     if (m->run == PYEMBED_RUN_NONE)
         return pyembed__fail(it, PYEMBED_ERESOURCES, "blob names nothing to run");
+    switch (pyembed__child_command(it)) {
+    case 1:
+        return PYEMBED_OK; /* python-style invocation: not the app's entry */
+    case 0:
+        break;
+    default:
+        return PYEMBED_EINVAL;
+    }
     free(it->run_module);
     free(it->run_code);
     it->run_module = m->run_module ? strdup(m->run_module) : NULL;

@@ -46,6 +46,11 @@ int pyembed__fail_python(pyembed_interp *it, const char *what);
 
 /* config.c: checks cfg and fills it's private copies. */
 int pyembed__config_adopt(pyembed_interp *it, const pyembed_config *cfg);
+/* config.c: 1 when s can be quoted into a command as a module name. */
+int pyembed__module_name_ok(const char *s);
+/* childcmd.c: `EXE [flags] -c CODE`, `-m MOD`, `--multiprocessing-fork`
+ * (python-style re-executions): 1 taken, 0 not one, <0 error. */
+int pyembed__child_command(pyembed_interp *it);
 /* meta.c: reads "@pyembed" from it->reader into it->meta (absent is ok). */
 int pyembed__meta_load(pyembed_interp *it);
 void pyembed__meta_clear(pyembed_meta *m);

@@ -1,27 +1,40 @@
 /*
- * resources.c — importlib.resources support: get_resource_reader() and
- * the two accessors the Python-side Traversable uses (_data_keys, _data).
- * The Traversable itself is py/_pyembed_resources.py, compiled into this
- * library and executed on first use (importlib.resources' ABCs are Python).
+ * resources.c — importlib.resources and importlib.metadata support:
+ * get_resource_reader(), find_distributions() and the accessors their
+ * Python sides use. Those (py/_pyembed_resources.py, _pyembed_metadata.py)
+ * are compiled into this library and run on first use, because the ABCs
+ * they implement (Traversable, Distribution) are Python classes.
  */
 #include "importer_int.h"
 
 #include <string.h>
 
+#include "metadata_source.h"  /* METADATA_SOURCE (generated) */
 #include "resources_source.h" /* RESOURCES_SOURCE (generated) */
 
-/* The _pyembed_resources module, created from RESOURCES_SOURCE once. */
-static PyObject *resources_module(void)
+/* Distributions are resources "@dist/<dir>.dist-info" (docs/runtime.md). */
+#define DIST_PREFIX "@dist/"
+
+/* The support module name, created from source on first use. */
+static PyObject *support_module(const char *name, const char *source)
 {
-    PyObject *mods = PyImport_GetModuleDict(), *m, *code;
-    if ((m = PyDict_GetItemString(mods, "_pyembed_resources")))
+    PyObject *mods = PyImport_GetModuleDict(), *m, *code, *file;
+    if ((m = PyDict_GetItemString(mods, name)))
         return Py_NewRef(m);
-    if (!(code = Py_CompileString(RESOURCES_SOURCE, "<pyembed>/_pyembed_resources.py",
-                                  Py_file_input)))
+    if (!(file = PyUnicode_FromFormat("<pyembed>/%s.py", name)))
         return NULL;
-    m = PyImport_ExecCodeModule("_pyembed_resources", code);
+    code = Py_CompileStringObject(source, file, Py_file_input, NULL, -1);
+    Py_DECREF(file);
+    if (!code)
+        return NULL;
+    m = PyImport_ExecCodeModule(name, code);
     Py_DECREF(code);
     return m;
+}
+
+static PyObject *resources_module(void)
+{
+    return support_module("_pyembed_resources", RESOURCES_SOURCE);
 }
 
 /* The packed package called by str name: 1 found, 0 not a package, -1. */
@@ -108,4 +121,60 @@ PyObject *pyembed__subpackages(Finder *f, PyObject *package)
     }
     Py_DECREF(children);
     return out;
+}
+
+/* find_distributions(context=None) */
+PyObject *pyembed__find_distributions(Finder *f, PyObject *args)
+{
+    PyObject *context = Py_None, *mod, *r;
+    if (!PyArg_ParseTuple(args, "|O:find_distributions", &context))
+        return NULL;
+    if (!(mod = support_module("_pyembed_metadata", METADATA_SOURCE)))
+        return NULL;
+    r = PyObject_CallMethod(mod, "find", "OO", (PyObject *)f, context);
+    Py_DECREF(mod);
+    return r;
+}
+
+/* Names of all "@dist/" resources (a contiguous range: sorted names). */
+PyObject *pyembed__distinfo_resources(Finder *f, PyObject *noargs)
+{
+    PyObject *list = PyList_New(0);
+    size_t n = packrs_reader_count(f->reader);
+    (void)noargs;
+    for (size_t i = 0; list && i < n; i++) {
+        packrs_resource r;
+        PyObject *name;
+        int rc = packrs_reader_get(f->reader, i, &r);
+        if (rc)
+            return Py_DECREF(list), pyembed__import_error(f, "@dist", rc);
+        if (r.name[0] > '@')
+            break; /* past every name starting with '@' */
+        if (!(r.kind & PACKRS_KIND_DISTINFO) || strncmp(r.name, DIST_PREFIX, 6))
+            continue;
+        name = PyUnicode_DecodeUTF8(r.name, (Py_ssize_t)r.name_len, "surrogateescape");
+        if (!name || PyList_Append(list, name))
+            Py_CLEAR(list);
+        Py_XDECREF(name);
+    }
+    return list;
+}
+
+/* _distinfo_file(resource, filename) -> bytes or None */
+PyObject *pyembed__distinfo_file(Finder *f, PyObject *args)
+{
+    packrs_resource res;
+    packrs_field fld;
+    const char *name, *file;
+    int rc;
+    if (!PyArg_ParseTuple(args, "ss:_distinfo_file", &name, &file))
+        return NULL;
+    rc = packrs_reader_find(f->reader, name, strlen(name), &res);
+    if (rc == PACKRS_OK)
+        rc = packrs_resource_field(f->reader, &res, PACKRS_FIELD_DISTINFO_FILE, file, &fld);
+    if (rc == PACKRS_ENOTFOUND)
+        Py_RETURN_NONE;
+    if (rc)
+        return pyembed__import_error(f, name, rc);
+    return pyembed__field_bytes(f, name, &fld);
 }

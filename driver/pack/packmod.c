@@ -163,6 +163,7 @@ PyObject *pack_module_init(void)
     if (PyModule_AddObjectRef(m, "Writer", (PyObject *)&WriterType) || add_constants(m) ||
         PyModule_AddStringConstant(m, "STDLIB_DIR", PYEMBED_STDLIB_DIR) ||
         PyModule_AddStringConstant(m, "DYNLOAD_DIR", PYEMBED_DYNLOAD_DIR) ||
+        PyModule_AddStringConstant(m, "PYTHON", PYEMBED_PYTHON) ||
         PyModule_AddStringConstant(m, "DRIVER_INSTALLED", PYEMBED_DRIVER_INSTALLED)) {
         Py_DECREF(m);
         return NULL;

@@ -14,6 +14,7 @@ import marshal
 import dis
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,7 @@ import _pyembed_pack as P
 MAGIC = importlib.util.MAGIC_NUMBER
 EXT_SUFFIXES = sorted(importlib.machinery.EXTENSION_SUFFIXES, key=len, reverse=True)
 META = "@pyembed"
+DIST_PREFIX = "@dist/"  # dist-info resources (docs/runtime.md)
 # Excluded from --stdlib all (and never traced into): tests, GUI, demos.
 STDLIB_EXCLUDE = ["test", "test.*", "*.test", "*.test.*", "*.tests", "*.tests.*",
                   "idlelib", "idlelib.*", "tkinter", "tkinter.*", "_tkinter",
@@ -127,6 +129,11 @@ def scan_root(root, root_kind):
         elif entry.is_file() and ext_module_name(entry.name):
             name = ext_module_name(entry.name)
             mods[name] = Module(name, "extension", entry.path, root_kind)
+        elif entry.is_dir() and entry.name.endswith((".dist-info", ".egg-info")):
+            dist = Module(DIST_PREFIX + entry.name, "distinfo", None, root_kind)
+            add_data_dir(dist, entry.path, "")
+            dist.data = {k.split("/", 1)[1]: v for k, v in dist.data.items()}
+            mods[dist.name] = dist
     return mods
 
 
@@ -146,9 +153,62 @@ def candidates(args):
                     mods[name] = m
     for root in args.module_path:
         mods.update(scan_root(root, "app"))
+    for name in args.package:
+        mods.update(installed_package(args, name))
     # Built-in modules of this libpython always win; never pack a shadow.
     return {n: m for n, m in mods.items()
             if not matches(n, args.exclude) and n not in sys.builtin_module_names}
+
+
+def normalize(name):
+    """PEP 503 name normalisation (as importlib.metadata compares them)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def dist_top_levels(dist):
+    """Top-level module names a dist-info describes."""
+    if "top_level.txt" in dist.data:
+        return [l.strip() for l in open(dist.data["top_level.txt"]).read().split() if l.strip()]
+    tops = set()
+    record = dist.data.get("RECORD") or dist.data.get("installed-files.txt")
+    for line in open(record).read().splitlines() if record else ():
+        head = line.split(",")[0].split("/")[0]
+        if head.endswith(".py"):
+            tops.add(head[:-3])
+        elif ext_module_name(head):
+            tops.add(ext_module_name(head))
+        elif head and "." not in head and head != "__pycache__":
+            tops.add(head)
+    return sorted(tops)
+
+
+def installed_package(args, name):
+    """Modules and dist-info of distribution `name` from --site-packages."""
+    for root in args.site_packages:
+        found = scan_root(root, "app")
+        dists = [m for n, m in found.items() if m.kind == "distinfo" and
+                 normalize(n[len(DIST_PREFIX):].rsplit(".", 1)[0].split("-")[0]) == normalize(name)]
+        tops = set(dist_top_levels(dists[0])) if dists else {name}
+        picked = {n: m for n, m in found.items()
+                  if n.split(".")[0] in tops or m in dists}
+        if any(m.kind != "distinfo" for m in picked.values()):
+            return picked
+    raise PackError(f"--package {name}: not found in --site-packages "
+                    + (" ".join(args.site_packages) or "(none given)"))
+
+
+def pip_install(args, staging):
+    """Runs the host's pip (offline) into staging; returns the directory."""
+    cmd = [P.PYTHON, "-m", "pip", "install", "--target", staging, "--no-index",
+           "--no-build-isolation", "--no-compile", "--disable-pip-version-check",
+           "--no-warn-script-location", "--quiet"]
+    for req in args.requirements:
+        cmd += ["-r", req]
+    for arg in args.pip_install:
+        cmd += arg.split()
+    if subprocess.run(cmd).returncode != 0:
+        raise PackError("pip install failed: " + " ".join(cmd[3:]))
+    return staging
 
 
 def with_parents(names, mods):
@@ -319,14 +379,99 @@ def read(path):
         return f.read()
 
 
+def placement(m, args):
+    """None for in-memory, else the filesystem-relative prefix for m."""
+    for name, prefix in args.fs_packages.items():
+        if m.name == name or m.name.startswith(name + "."):
+            return prefix
+    if args.resources_location != "in-memory":
+        return args.resources_location.split(":", 1)[1]
+    if m.kind == "extension" and origin_rpath(m.path):
+        # $ORIGIN-relative dependencies (wheel-bundled .libs) cannot be
+        # found from a memfd: such a module goes on the filesystem.
+        fallback = args.resources_fallback or "filesystem-relative:lib"
+        return fallback.split(":", 1)[1]
+    return None
+
+
+def origin_rpath(path):
+    """True when the ELF shared object at path has an RPATH/RUNPATH
+    naming $ORIGIN (a minimal parse of its dynamic section)."""
+    import struct
+    data = read(path)
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        return False
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+    sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
+    for sh in sections:
+        if sh[1] != 6:  # SHT_DYNAMIC
+            continue
+        strtab = sections[sh[6]]
+        for off in range(sh[4], sh[4] + sh[5], 16):
+            tag, val = struct.unpack_from("<qQ", data, off)
+            if tag in (15, 29):  # DT_RPATH, DT_RUNPATH
+                end = data.index(b"\0", strtab[4] + val)
+                if b"$ORIGIN" in data[strtab[4] + val:end] or b"${ORIGIN}" in data[strtab[4] + val:end]:
+                    return True
+    return False
+
+
+def write_on_disk(m, comp, args, prefix):
+    """Writes m's file(s) under <output dir>/<prefix>; returns the path of
+    its main file relative to the output's directory. Python modules get an
+    unchecked-hash .pyc in __pycache__, compiled by this libpython."""
+    import importlib._bootstrap_external as bx
+    rel_dir = m.name.replace(".", "/") if m.kind == "package" else "/".join(m.name.split(".")[:-1])
+    base = os.path.join(args.out_dir, prefix, rel_dir)
+    os.makedirs(base, exist_ok=True)
+    target = os.path.join(base, os.path.basename(m.path))
+    shutil.copyfile(m.path, target)
+    if m.kind == "extension":
+        copy_origin_libs(m.path, target)
+    else:
+        source = read(m.path)
+        code = marshal.loads(comp.bytecode(m, source))
+        pyc = importlib.util.cache_from_source(target, optimization=args.optimize or "")
+        os.makedirs(os.path.dirname(pyc), exist_ok=True)
+        with open(pyc, "wb") as f:
+            f.write(bx._code_to_hash_pyc(code, importlib.util.source_hash(source), False))
+    for key, path in m.data.items():
+        os.makedirs(os.path.dirname(os.path.join(base, key)), exist_ok=True)
+        shutil.copyfile(path, os.path.join(base, key))
+    return os.path.relpath(target, args.out_dir).replace(os.sep, "/")
+
+
+def copy_origin_libs(src, target):
+    """Copies the sibling '*.libs' directories an $ORIGIN rpath may name."""
+    src_root = os.path.dirname(src)
+    for up in (src_root, os.path.dirname(src_root), os.path.dirname(os.path.dirname(src_root))):
+        for entry in os.scandir(up):
+            if entry.is_dir() and entry.name.endswith(".libs"):
+                rel = os.path.relpath(entry.path, src_root)
+                dest = os.path.normpath(os.path.join(os.path.dirname(target), rel))
+                shutil.copytree(entry.path, dest, dirs_exist_ok=True)
+
+
 KINDS = {"module": P.KIND_MODULE, "package": P.KIND_PACKAGE | P.KIND_MODULE,
-         "namespace": P.KIND_NAMESPACE, "extension": P.KIND_EXTENSION | P.KIND_MODULE}
+         "namespace": P.KIND_NAMESPACE, "extension": P.KIND_EXTENSION | P.KIND_MODULE,
+         "distinfo": P.KIND_DISTINFO}
 
 
 def add_module(w, m, comp, args):
-    """Adds m's resource with bytecode, source (by policy) and data."""
+    """Adds m's resource with bytecode, source (by policy) and data, or,
+    for a filesystem-relative module, writes its files and an FS_PATH."""
     kind = KINDS[m.kind] | (P.KIND_DATA if m.data else 0)
     w.add_resource(m.name, kind)
+    if m.kind == "distinfo":
+        for key, path in sorted(m.data.items()):
+            w.add_field(m.name, P.FIELD_DISTINFO_FILE, key, read(path), args.compress)
+        return
+    prefix = placement(m, args)
+    if prefix is not None and m.kind != "namespace":
+        rel = write_on_disk(m, comp, args, prefix)
+        w.add_field(m.name, P.FIELD_FS_PATH, None, rel.encode(), False)
+        return
     if m.kind == "extension":
         w.add_field(m.name, P.FIELD_EXTENSION, None, read(m.path), args.compress)
     elif m.path:
@@ -423,6 +568,21 @@ def parser(cmd):
     run.add_argument("--run-module", metavar="NAME")
     run.add_argument("--run-code", metavar="CODE")
     p.add_argument("--stdlib", choices=["all", "traced", "none"], default="traced")
+    p.add_argument("--site-packages", action="append", default=[], metavar="DIR",
+                   help="where --package finds installed distributions")
+    p.add_argument("--package", action="append", default=[], metavar="NAME",
+                   help="pack installed distribution NAME (modules + dist-info)")
+    p.add_argument("--pip-install", action="append", default=[], metavar="ARGS",
+                   help="pip install ARGS (local paths/wheels, offline) and pack the result")
+    p.add_argument("--requirements", action="append", default=[], metavar="FILE",
+                   help="pip install -r FILE (offline) and pack the result")
+    p.add_argument("--filesystem-package", action="append", default=[], metavar="NAME[=PREFIX]",
+                   help="put package NAME's files beside the output under PREFIX (default lib)")
+    p.add_argument("--resources-location", default="in-memory",
+                   metavar="in-memory|filesystem-relative:PREFIX")
+    p.add_argument("--resources-fallback", default=None,
+                   metavar="filesystem-relative:PREFIX",
+                   help="where modules that cannot load from memory go (default: lib)")
     p.add_argument("--include", action="append", default=[], metavar="MODULE")
     p.add_argument("--exclude", action="append", default=[], metavar="PATTERN")
     src = p.add_mutually_exclusive_group()
@@ -448,6 +608,34 @@ def main(argv):
     cmd = argv[0]
     args = parser(cmd).parse_args(argv[1:])
     args.module_path = [os.path.abspath(d) for d in args.module_path]
+    args.out_dir = os.path.dirname(os.path.abspath(args.output))
+    args.fs_packages = {}
+    for spec in args.filesystem_package:
+        name, _, prefix = spec.partition("=")
+        args.fs_packages[name] = check_prefix(prefix or "lib")
+    for opt in ("resources_location", "resources_fallback"):
+        value = getattr(args, opt)
+        if value and value != "in-memory":
+            if not value.startswith("filesystem-relative:"):
+                raise PackError(f"--{opt.replace('_', '-')}: expected in-memory or "
+                                "filesystem-relative:PREFIX")
+            check_prefix(value.split(":", 1)[1])
+    if args.pip_install or args.requirements:
+        with tempfile.TemporaryDirectory(prefix="pyembed-pip-") as staging:
+            args.module_path.append(pip_install(args, staging))
+            return finish(cmd, args)
+    return finish(cmd, args)
+
+
+def check_prefix(prefix):
+    """A filesystem-relative prefix must stay below the output directory."""
+    if not prefix or os.path.isabs(prefix) or ".." in prefix.split("/"):
+        raise PackError(f"bad filesystem-relative prefix '{prefix}'")
+    return prefix
+
+
+def finish(cmd, args):
+    """Builds and writes the output; returns the exit status."""
     args.progress = sys.stderr.isatty() and not args.quiet
     log = (lambda msg: None) if args.quiet else (lambda msg: print("pyembed-pack: " + msg, file=sys.stderr))
     t0 = time.monotonic()
