@@ -72,7 +72,7 @@ static int mp_fork(pyembed_interp *it)
     free(it->run_code);
     it->run_code = code;
     it->cfg.run = PYEMBED_RUN_CODE;
-    return set_argv(it, it->argv[0], it->cfg.argc) ? -1 : 1;
+    return 1; /* sys.argv stays: spawn_main checks argv[1] is the flag */
 }
 
 /* Recognises the invocations above in it's argv and sets the run entry
