@@ -102,9 +102,12 @@ PyObject *pyembed__origin(Finder *f, const packrs_resource *res)
     int has = get_field(f, res, PACKRS_FIELD_FS_PATH, &fp);
     if (has < 0)
         return NULL;
-    if (has)
-        return PyUnicode_FromFormat("%s/%.*s", f->origin, (int)fp.size,
-                                    (const char *)fp.data);
+    if (has) { /* (PyUnicode_FromFormat has no "%.*s") */
+        PyObject *rel = PyUnicode_DecodeFSDefaultAndSize(fp.data, (Py_ssize_t)fp.size);
+        out = rel ? PyUnicode_FromFormat("%s/%U", f->origin, rel) : NULL;
+        Py_XDECREF(rel);
+        return out;
+    }
     if (res->kind & PACKRS_KIND_NAMESPACE)
         Py_RETURN_NONE;
     suffix = res->kind & PACKRS_KIND_EXTENSION ? (res->kind & PACKRS_KIND_PACKAGE ?

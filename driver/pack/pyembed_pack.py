@@ -201,7 +201,7 @@ def pip_install(args, staging):
     """Runs the host's pip (offline) into staging; returns the directory."""
     cmd = [P.PYTHON, "-m", "pip", "install", "--target", staging, "--no-index",
            "--no-build-isolation", "--no-compile", "--disable-pip-version-check",
-           "--no-warn-script-location", "--quiet"]
+           "--no-warn-script-location", "--root-user-action=ignore", "--quiet"]
     for req in args.requirements:
         cmd += ["-r", req]
     for arg in args.pip_install:
