@@ -1,0 +1,198 @@
+"""Shared machinery of the pyembed integration tests.
+
+Each test file is a unittest module run by the target interpreter
+(/usr/bin/python3.11, whose libpython the driver links). It builds real
+executables with pyembed-pack and runs them as a user would; where the
+behaviour is python's own, the same code is also run by
+`/usr/bin/python3.11 -I` from the same fixture directory and the two are
+compared.
+
+Environment (set by tests/meson.build; the defaults suit a manual run from
+the source tree with a build in build-it/):
+  PYEMBED_PACK         path of pyembed-pack
+  PYEMBED_BUILD        the meson build directory
+  PYEMBED_PYTHON       reference interpreter (default /usr/bin/python3.11)
+  PYEMBED_STDLIB_DIR   --stdlib-dir / --dynload-dir passed to every build
+  PYEMBED_DYNLOAD_DIR  (default: the reference interpreter's sysconfig)
+"""
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "fixtures")
+APP = os.path.join(FIXTURES, "app")
+BAD = os.path.join(FIXTURES, "bad")
+SOURCE_ROOT = os.path.dirname(os.path.dirname(HERE))
+
+BUILD = os.environ.get("PYEMBED_BUILD") or os.path.join(SOURCE_ROOT, "build-it")
+PACK = os.environ.get("PYEMBED_PACK") or os.path.join(BUILD, "driver", "pyembed-pack")
+PYTHON = os.environ.get("PYEMBED_PYTHON") or "/usr/bin/python3.11"
+
+RUN_TIMEOUT = 60
+BUILD_TIMEOUT = 180
+
+
+def _stdlib_dirs():
+    """The reference interpreter's stdlib and lib-dynload directories."""
+    stdlib = os.environ.get("PYEMBED_STDLIB_DIR")
+    dynload = os.environ.get("PYEMBED_DYNLOAD_DIR")
+    if stdlib and dynload:
+        return stdlib, dynload
+    out = subprocess.run(
+        [PYTHON, "-I", "-c", "import sysconfig; print(sysconfig.get_path('stdlib')); "
+         "print(sysconfig.get_config_var('DESTSHARED'))"],
+        check=True, capture_output=True, text=True).stdout.split("\n")
+    return out[0], out[1]
+
+
+STDLIB_DIR, DYNLOAD_DIR = _stdlib_dirs()
+
+# The harness's own environment for child processes: no PYTHON* variables
+# leak in from the developer's shell (tests that want them set them).
+BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+BASE_ENV["LC_ALL"] = "C.UTF-8"
+
+
+class Result:
+    """Outcome of one process: returncode, stdout and stderr as text."""
+
+    def __init__(self, proc):
+        self.returncode = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+
+    def __repr__(self):
+        return "<rc=%r stdout=%r stderr=%r>" % (self.returncode, self.stdout[-2000:],
+                                               self.stderr[-2000:])
+
+
+def run(argv, cwd=None, env=None, stdout=subprocess.PIPE, timeout=RUN_TIMEOUT, stdin=None):
+    proc = subprocess.run(argv, cwd=cwd, env=BASE_ENV if env is None else env,
+                          stdout=stdout, stderr=subprocess.PIPE, stdin=stdin,
+                          text=True, timeout=timeout)
+    if proc.stdout is None:
+        proc.stdout = ""
+    return Result(proc)
+
+
+def reference(module, args=(), root=APP, cwd=None, stdout=subprocess.PIPE, env=None,
+              pyflags=()):
+    """Runs `module` as __main__ exactly as `python3.11 -I -m module` would,
+    with root as the only application directory. (-I implies -P, so -m
+    cannot see the current directory; the module is put on sys.path
+    explicitly and run by runpy's -m entry point.)"""
+    code = ("import sys, runpy; sys.path.insert(0, %r); "
+            "runpy._run_module_as_main(%r)" % (root, module))
+    return run([PYTHON, "-I", "-B"] + list(pyflags) + ["-c", code] + list(args), cwd=cwd or root,
+               stdout=stdout, env=env)
+
+
+class PackTestCase(unittest.TestCase):
+    """Base class: a bytecode cache shared by the class, a temp dir per test."""
+
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.class_tmp = tempfile.mkdtemp(prefix="pyembed-it-%s-" % cls.__name__)
+        cls.cache_home = os.path.join(cls.class_tmp, "cache")
+        cls.pack_env = dict(BASE_ENV, XDG_CACHE_HOME=cls.cache_home)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.class_tmp, ignore_errors=True)
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="t-", dir=self.class_tmp)
+
+    @classmethod
+    def pack_cmd(cls, cmd, output, *options, stdlib_dirs=True):
+        argv = [PACK, cmd, "-q", "-o", output]
+        if stdlib_dirs:
+            argv += ["--stdlib-dir", STDLIB_DIR, "--dynload-dir", DYNLOAD_DIR]
+        return argv + list(options)
+
+    @classmethod
+    def pack(cls, output, *options, cmd="build", check=True, stdlib_dirs=True):
+        """Runs pyembed-pack CMD -o output OPTIONS; asserts success if check."""
+        r = run(cls.pack_cmd(cmd, output, *options, stdlib_dirs=stdlib_dirs),
+                env=cls.pack_env, timeout=BUILD_TIMEOUT)
+        if check and (r.returncode != 0 or not os.path.isfile(output)):
+            raise AssertionError("pyembed-pack failed: %r" % r)
+        return r
+
+    @classmethod
+    def build_app(cls, name, *options, **kw):
+        """Builds an executable from the fixture app into the class dir."""
+        exe = os.path.join(cls.class_tmp, name)
+        cls.pack(exe, "--module-path", APP, *options, **kw)
+        return exe
+
+    def assertExited(self, result, status, msg=None):
+        self.assertEqual(result.returncode, status, msg or result)
+
+    def assertSameRun(self, packed, ref, compare_stdout=True):
+        """Exit status (and stdout) of the packed run equal python's."""
+        self.assertEqual(packed.returncode, ref.returncode,
+                         "packed %r\nreference %r" % (packed, ref))
+        if compare_stdout:
+            self.assertEqual(packed.stdout, ref.stdout, "packed %r" % packed)
+
+
+# ---- the blob inside an executable (docs/format.md §2, §4, §5, §7.1) ------
+
+def elf_section(data, want=b".packrs"):
+    """(file offset, size) of ELF64-LE section `want` (§7.1)."""
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        raise ValueError("not an ELF64-LE file")
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+
+    def header(i):
+        # sh_name, sh_type, sh_flags, sh_addr, sh_offset, sh_size, ...
+        return struct.unpack_from("<IIQQQQ", data, shoff + i * shentsize)
+
+    names = header(shstrndx)
+    for i in range(shnum):
+        h = header(i)
+        start = names[4] + h[0]
+        if data[start:start + len(want) + 1] == want + b"\0":
+            return h[4], h[5]
+    raise LookupError("no section %r" % want)
+
+
+FIELD_SOURCE, FIELD_BYTECODE = 1, 2
+
+
+def blob_fields(blob):
+    """{resource name: [(type, flags, offset in blob, size)]} (§2, §4, §5)."""
+    if blob[:8] != b"\x89PKR\r\n\x1a\n":
+        raise ValueError("bad blob magic")
+    count, = struct.unpack_from("<I", blob, 36)
+    entries, fields, strings, _strings_size, data = struct.unpack_from("<QQQQQ", blob, 56)
+    out = {}
+    for i in range(count):
+        name_off, name_len, _kind, first, nfields = struct.unpack_from(
+            "<IIIII", blob, entries + 40 * i + 16)
+        name = blob[strings + name_off:strings + name_off + name_len].decode()
+        recs = []
+        for j in range(first, first + nfields):
+            ftype, flags = struct.unpack_from("<HH", blob, fields + 48 * j)
+            doff, size = struct.unpack_from("<QQ", blob, fields + 48 * j + 16)
+            recs.append((ftype, flags, data + doff, size))
+        out[name] = recs
+    return out
+
+
+SIGINT = signal.SIGINT
+
+
+def main():
+    """unittest.main with the summary printed and a failing exit status."""
+    unittest.main(module="__main__", verbosity=2)
