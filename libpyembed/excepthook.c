@@ -13,12 +13,10 @@
 static PyObject *excepthook(PyObject *self, PyObject *const *args, Py_ssize_t n)
 {
     PyObject *tb, *r = NULL;
-    int sigint;
+    int sigint = pyembed__sigint_exit_flag(0, 0); /* set if uncaught KI */
     (void)self;
     if (n != 3)
         return PyErr_Format(PyExc_TypeError, "excepthook takes 3 arguments");
-    sigint = PyType_Check(args[0]) &&
-             PyType_IsSubtype((PyTypeObject *)args[0], (PyTypeObject *)PyExc_KeyboardInterrupt);
     if ((tb = PyImport_ImportModule("traceback")))
         r = PyObject_CallMethod(tb, "print_exception", "OOO", args[0], args[1], args[2]);
     Py_XDECREF(tb);
@@ -29,8 +27,7 @@ static PyObject *excepthook(PyObject *self, PyObject *const *args, Py_ssize_t n)
             Py_RETURN_NONE;
         r = PyObject_Vectorcall(dflt, args, 3, NULL);
     }
-    if (sigint)
-        pyembed__keyboard_interrupt_unhandled();
+    pyembed__sigint_exit_flag(1, sigint); /* undo resets by our imports */
     return r;
 }
 

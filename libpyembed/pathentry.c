@@ -71,12 +71,13 @@ PyObject *pyembed__list_children(Finder *f, const char *pkg, size_t pkg_len,
         if (r.name_len <= klen || memcmp(r.name, key, klen))
             break;
         rest = r.name + klen;
+        /* Namespace packages are left out, as python's pkgutil leaves out
+         * directories without __init__.py. */
         if (memchr(rest, '.', r.name_len - klen) || rest[0] == '@' ||
-            !(r.kind & (PACKRS_KIND_MODULE | PACKRS_KIND_PACKAGE |
-                        PACKRS_KIND_NAMESPACE | PACKRS_KIND_EXTENSION)))
+            !(r.kind & (PACKRS_KIND_MODULE | PACKRS_KIND_PACKAGE | PACKRS_KIND_EXTENSION)))
             continue;
         if (add_child(list, prefix, rest, r.name_len - klen,
-                      (r.kind & (PACKRS_KIND_PACKAGE | PACKRS_KIND_NAMESPACE)) != 0))
+                      (r.kind & PACKRS_KIND_PACKAGE) != 0))
             return Py_DECREF(list), NULL;
     }
     return list;

@@ -61,10 +61,10 @@ int pyembed__python_init(pyembed_interp *it);
 /* python_init.c: runs the configured entry through Py_RunMain(). */
 int pyembed__python_run_main(pyembed_interp *it);
 
-/* python_init.c: re-arms "die by SIGINT" after an uncaught
- * KeyboardInterrupt (any exec() of a string, as namedtuple does while our
- * excepthook imports traceback, clears CPython's flag). */
-void pyembed__keyboard_interrupt_unhandled(void);
+/* python_init.c: reads (and with set, writes) CPython's "die by SIGINT
+ * after an uncaught KeyboardInterrupt" flag, which any exec() of a string
+ * clears — as namedtuple does while our excepthook imports traceback. */
+int pyembed__sigint_exit_flag(int set, int value);
 
 /* importer.c: the built-in module "_pyembed" (for PyImport_AppendInittab)
  * and installing its finder first on sys.meta_path. */

@@ -189,10 +189,16 @@ int pyembed__python_init(pyembed_interp *it)
 extern int _Py_UnhandledKeyboardInterrupt;
 #endif
 
-void pyembed__keyboard_interrupt_unhandled(void)
+int pyembed__sigint_exit_flag(int set, int value)
 {
 #if PY_VERSION_HEX < 0x030C0000
-    _Py_UnhandledKeyboardInterrupt = 1;
+    if (set)
+        _Py_UnhandledKeyboardInterrupt = value;
+    return _Py_UnhandledKeyboardInterrupt;
+#else
+    (void)set;
+    (void)value;
+    return 0;
 #endif
 }
 

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pack_source.h" /* PACK_SOURCE: generated from pyembed_pack.py */
+/* PACK_SOURCE, CANONICAL_SOURCE: pyembed_pack.py, canonical_marshal.py */
+#include "pack_source.h"
 
 static void usage(void)
 {
@@ -21,6 +22,18 @@ static void usage(void)
             "       pyembed-pack inspect FILE [--json]\n"
             "       pyembed-pack verify FILE\n"
             "Run 'pyembed-pack build --help' for the options.\n");
+}
+
+/* Makes module canonical_marshal from its compiled-in source. */
+static int add_canonical_module(void)
+{
+    PyObject *code = Py_CompileString(CANONICAL_SOURCE, "canonical_marshal.py", Py_file_input);
+    PyObject *m = code ? PyImport_ExecCodeModule("canonical_marshal", code) : NULL;
+    Py_XDECREF(code);
+    if (!m)
+        PyErr_Print();
+    Py_XDECREF(m);
+    return m ? 0 : -1;
 }
 
 /* Runs pyembed_pack.main(argv[1:]) in an embedded interpreter that
@@ -43,6 +56,8 @@ static int run_packer(int argc, char **argv)
         return 1;
     }
     rc = pyembed_interp_create(&it, &cfg);
+    if (rc == 0 && add_canonical_module() < 0)
+        rc = PYEMBED_EPYTHON;
     if (rc == 0)
         rc = pyembed_exec(it, PACK_SOURCE);
     if (rc == 0)

@@ -22,6 +22,7 @@ import tempfile
 import time
 
 import _pyembed_pack as P
+from canonical_marshal import canonical
 
 MAGIC = importlib.util.MAGIC_NUMBER
 EXT_SUFFIXES = sorted(importlib.machinery.EXTENSION_SUFFIXES, key=len, reverse=True)
@@ -142,15 +143,16 @@ def matches(name, patterns):
 
 
 def candidates(args):
-    """All modules the build may use: app module paths override stdlib."""
+    """All modules the build may use: app module paths override stdlib.
+    The stdlib is scanned even for --stdlib none, which still needs
+    encodings (3.11 does not freeze it)."""
     mods = {}
-    if args.stdlib != "none":
-        for root in (args.stdlib_dir, args.dynload_dir):
-            for name, m in scan_root(root, "stdlib").items():
-                if not matches(name, STDLIB_EXCLUDE):
-                    m.data = {k: v for k, v in m.data.items()
-                              if not matches(name.replace(".", "/") + "/" + k, STDLIB_DATA_EXCLUDE)}
-                    mods[name] = m
+    for root in (args.stdlib_dir, args.dynload_dir):
+        for name, m in scan_root(root, "stdlib").items():
+            if not matches(name, STDLIB_EXCLUDE):
+                m.data = {k: v for k, v in m.data.items()
+                          if not matches(name.replace(".", "/") + "/" + k, STDLIB_DATA_EXCLUDE)}
+                mods[name] = m
     for root in args.module_path:
         mods.update(scan_root(root, "app"))
     for name in args.package:
@@ -299,8 +301,8 @@ def select(args, mods, comp):
             chosen = trace(args, mods, comp) | app
         except SyntaxError as e:
             raise syntax_error(e) from None
-    else:
-        chosen = app
+    else:  # none: only what CPython cannot start without
+        chosen = app | {n for n in mods if n == "encodings" or n.startswith("encodings.")}
     if args.run_module and args.run_module not in mods:
         raise PackError(f"--run-module {args.run_module}: no such module in the module paths"
                         + ("" if args.stdlib != "none" else " (stdlib: none)"))
@@ -318,6 +320,7 @@ class Compiler:
         self.optimize = optimize
         self.cache_dir = cache_dir
         self.hits, self.misses = set(), set()  # cache keys, each counted once
+        self.memo = {}  # key -> bytecode: one answer per module per build
 
     def _key(self, m, source):
         rel = m.name.replace(".", "/") + ("/__init__.py" if m.kind == "package" else ".py")
@@ -338,6 +341,12 @@ class Compiler:
 
     def bytecode(self, m, source):
         rel, key, cached = self._key(m, source)
+        if key in self.memo:
+            return self.memo[key]
+        self.memo[key] = data = self._bytecode(m, source, rel, key, cached)
+        return data
+
+    def _bytecode(self, m, source, rel, key, cached):
         if cached and os.path.exists(cached):
             self.hits.add(key)
             with open(cached, "rb") as f:
@@ -348,7 +357,7 @@ class Compiler:
         except SyntaxError as e:
             e.filename = m.path
             raise syntax_error(e) from None
-        data = marshal.dumps(code)
+        data = canonical(marshal.dumps(code))  # independent of process state
         if cached:
             store(cached, data)
         return data
@@ -371,7 +380,7 @@ def cache_dir(args):
         return None
     base = os.environ.get("XDG_CACHE_HOME") or (
         os.path.join(os.environ["HOME"], ".cache") if os.environ.get("HOME") else None)
-    return base and os.path.join(base, "pyembed", "bytecode-" + MAGIC.hex())
+    return base and os.path.join(base, "pyembed", "bytecode-c1-" + MAGIC.hex())  # c1: canonical marshal
 
 
 def read(path):

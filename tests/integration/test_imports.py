@@ -54,7 +54,6 @@ class AllStdlibTest(PackTestCase):
         out = self.check_like_python("pkgutilcheck").stdout
         self.assertIn("children [('inner', True), ('sub1', False), ('sub2', False)]\n", out)
 
-    @unittest.expectedFailure  # reported: namespace sub-packages listed, python does not
     def test_pkgutil_iter_modules_of_namespace_like_python(self):
         self.check_like_python("pkgutilnscheck")
 

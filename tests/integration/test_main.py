@@ -156,7 +156,6 @@ class ExitStatusTest(PackTestCase):
         self.assertExited(packed, -SIGINT)
         self.assertTrue(packed.stderr.endswith("KeyboardInterrupt\n"), packed.stderr)
 
-    @unittest.expectedFailure  # reported: excepthook.c arms the SIGINT exit
     def test_keyboard_interrupt_shown_by_app_then_normal_exit(self):
         # The app prints a caught KeyboardInterrupt through sys.excepthook
         # and ends normally: python exits 0, and so must the packed app.

@@ -71,7 +71,6 @@ class ExecutableTest(PackTestCase):
         self.pack(b, "--module-path", APP, "--run-module", "tinyapp", "--no-cache")
         self.assertTrue(self.read(a) == self.read(b), "--no-cache builds differ")
 
-    @unittest.expectedFailure  # reported: marshal bytes depend on the cache's history
     def test_cache_does_not_change_output(self):
         # self.exe was built first, with a cold cache: compare it and a
         # --stdlib all build (whose traced modules now come from the warm
@@ -177,7 +176,6 @@ class OptionsTest(PackTestCase):
         self.assertExited(r, 4)
         self.assertEqual(r.stdout, "['a', 'b'] plain\n")
 
-    @unittest.expectedFailure  # reported: --stdlib none packs no encodings
     def test_stdlib_none_builtins_only(self):
         exe = self.build_app("none", "--stdlib", "none", "--run-module", "builtinonly")
         r = run([exe], cwd=self.tmp)
