@@ -1,12 +1,15 @@
 #!/bin/sh
 # setup-deps.sh — installs pyembed's build and test dependencies on Debian 12
 # (idempotent: apt-get skips what is already there). Run as root.
-#   --test  also the packages the test suites use (valgrind, clang, strip)
+#   --test  also what the test suites use: valgrind, clang, and the Debian
+#           Python packages the real-package tests pack (pip, setuptools,
+#           wheel for offline local installs; PyYAML, Jinja2, numpy)
 set -eu
 PKGS="build-essential meson ninja-build pkg-config zlib1g-dev libxxhash-dev
       libpython3.11-dev python3.11 libexpat1-dev libcmocka-dev binutils"
 if [ "${1:-}" = "--test" ]; then
-    PKGS="$PKGS valgrind clang libclang-rt-14-dev"
+    PKGS="$PKGS valgrind clang libclang-rt-14-dev python3-pip python3-setuptools
+          python3-wheel python3-yaml python3-jinja2 python3-numpy ca-certificates"
 fi
 missing=""
 for p in $PKGS; do
