@@ -206,8 +206,14 @@ PyObject *pyembed__find_spec_name(Finder *f, PyObject *fullname)
 {
     packrs_resource res;
     Py_ssize_t len;
-    const char *name = PyUnicode_AsUTF8AndSize(fullname, &len);
-    int found = name ? pyembed__lookup(f, name, len, &res) : -1;
+    const char *name;
+    int found = PySet_Contains(f->frozen, fullname);
+    /* Modules frozen into libpython (os, io, codecs, …) come from there:
+     * no unmarshalling, and the same code anyway (FrozenImporter). */
+    if (found != 0)
+        return found < 0 ? NULL : Py_NewRef(Py_None);
+    name = PyUnicode_AsUTF8AndSize(fullname, &len);
+    found = name ? pyembed__lookup(f, name, len, &res) : -1;
     if (found < 0)
         return NULL;
     if (!found)
@@ -496,6 +502,7 @@ static void finder_dealloc(Finder *f)
     Py_XDECREF(f->imp);
     Py_XDECREF(f->bootstrap);
     Py_XDECREF(f->builtins_key);
+    Py_XDECREF(f->frozen);
     PyMem_Free(f->origin);
     Py_TYPE(f)->tp_free((PyObject *)f);
 }

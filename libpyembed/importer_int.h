@@ -21,6 +21,7 @@ typedef struct Finder {
     PyObject *imp;          /* the _imp module */
     PyObject *bootstrap;    /* the _frozen_importlib module */
     PyObject *builtins_key; /* interned "__builtins__" */
+    PyObject *frozen;       /* frozenset of libpython's frozen modules */
 } Finder;
 
 extern PyTypeObject pyembed__FinderType;

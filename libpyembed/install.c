@@ -70,10 +70,14 @@ static Finder *finder_new(pyembed_interp *it)
     f->bootstrap = PyImport_ImportModule("_frozen_importlib");
     if (f->bootstrap)
         f->module_spec = PyObject_GetAttrString(f->bootstrap, "ModuleSpec");
-    if (f->imp)
+    if (f->imp) {
+        PyObject *names = PyObject_CallMethod(f->imp, "_frozen_module_names", NULL);
         f->fix_co_filename = PyObject_GetAttrString(f->imp, "_fix_co_filename");
+        f->frozen = names ? PyFrozenSet_New(names) : NULL;
+        Py_XDECREF(names);
+    }
     if (!f->origin || !f->prefix || !f->module_spec || !f->fix_co_filename ||
-        !f->builtins_key) {
+        !f->builtins_key || !f->frozen) {
         Py_DECREF(f);
         return PyErr_Occurred() ? NULL : (Finder *)PyErr_NoMemory();
     }

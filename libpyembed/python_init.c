@@ -112,6 +112,7 @@ static PyStatus fill_config(pyembed_interp *it, PyConfig *c)
     if (PyStatus_Exception(st = set_str(c, &c->executable, it->exe)) ||
         PyStatus_Exception(st = set_str(c, &c->program_name, it->exe)) ||
         PyStatus_Exception(st = set_str(c, &c->home, it->origin)) ||
+
         PyStatus_Exception(st = set_argv(it, c)) ||
         PyStatus_Exception(st = set_search_path(it, c)))
         return st;
@@ -135,14 +136,44 @@ static int preinit(pyembed_interp *it)
     return PyStatus_Exception(st) ? status_fail(it, st, "pre-initialisation") : 0;
 }
 
+/* Frozen stdlib modules (os, io, …) get __file__ under the executable's
+ * virtual root like packed ones: FrozenImporter derives it from
+ * sys._stdlib_dir, and those imported during start-up are fixed here. */
+static const char frozen_files_code[] =
+    "import sys\n"
+    "sys._stdlib_dir = root\n"
+    "for m in list(sys.modules.values()):\n"
+    "    spec = getattr(m, '__spec__', None)\n"
+    "    if getattr(spec, 'origin', None) == 'frozen' and not hasattr(m, '__file__'):\n"
+    "        name = getattr(spec.loader_state, 'origname', None) or spec.name\n"
+    "        m.__file__ = root + '/' + name.replace('.', '/') + \\\n"
+    "            ('/__init__.py' if hasattr(m, '__path__') else '.py')\n";
+
+static int frozen_files(pyembed_interp *it)
+{
+    PyObject *g = PyDict_New(), *root = PyUnicode_DecodeFSDefault(it->exe), *r = NULL;
+    if (g && root && PyDict_SetItemString(g, "root", root) == 0 &&
+        PyDict_SetItemString(g, "__builtins__", PyEval_GetBuiltins()) == 0)
+        r = PyRun_String(frozen_files_code, Py_file_input, g, g);
+    Py_XDECREF(g);
+    Py_XDECREF(root);
+    if (!r)
+        return pyembed__fail_python(it, "setting frozen modules' __file__");
+    Py_DECREF(r);
+    return PYEMBED_OK;
+}
+
 /* Module attributes set once the interpreter is up (sys.frozen, hooks). */
 static int finish_sys(pyembed_interp *it)
 {
     PyObject *mod, *hook;
+    int rc;
     if (it->cfg.sys_frozen && PySys_SetObject("frozen", Py_True) < 0)
         return pyembed__fail_python(it, "setting sys.frozen");
     if (!it->reader)
         return PYEMBED_OK;
+    if ((rc = frozen_files(it)))
+        return rc;
     if (!(mod = PyImport_ImportModule("_pyembed")))
         return pyembed__fail_python(it, "importing _pyembed");
     hook = PyObject_GetAttrString(mod, "excepthook");

@@ -7,6 +7,7 @@ built-in module _pyembed_pack. Blob layout, embedding and checksums are C.
 """
 import argparse
 import fnmatch
+import _imp
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -28,6 +29,9 @@ MAGIC = importlib.util.MAGIC_NUMBER
 EXT_SUFFIXES = sorted(importlib.machinery.EXTENSION_SUFFIXES, key=len, reverse=True)
 META = "@pyembed"
 DIST_PREFIX = "@dist/"  # dist-info resources (docs/runtime.md)
+# Frozen into this libpython (os, io, codecs, runpy, …): traced for their
+# imports, but never packed — the runtime takes them from libpython.
+FROZEN = frozenset(_imp._frozen_module_names())
 # Excluded from --stdlib all (and never traced into): tests, GUI, demos.
 STDLIB_EXCLUDE = ["test", "test.*", "*.test", "*.test.*", "*.tests", "*.tests.*",
                   "idlelib", "idlelib.*", "tkinter", "tkinter.*", "_tkinter",
@@ -58,6 +62,12 @@ class Module:
 
 def is_identifier(name):
     return name.isidentifier()
+
+
+def importable_stem(stem):
+    """Top-level file names importlib can import by name, including ones
+    like _sysconfigdata__x86_64-linux-gnu that sysconfig imports."""
+    return re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", stem) is not None
 
 
 def ext_module_name(filename):
@@ -125,7 +135,7 @@ def scan_root(root, root_kind):
                 scan_package(mods, entry.path, entry.name, "package", root_kind)
             elif has_python(entry.path):
                 scan_package(mods, entry.path, entry.name, "namespace", root_kind)
-        elif entry.is_file() and entry.name.endswith(".py") and is_identifier(entry.name[:-3]):
+        elif entry.is_file() and entry.name.endswith(".py") and importable_stem(entry.name[:-3]):
             mods[entry.name[:-3]] = Module(entry.name[:-3], "module", entry.path, root_kind)
         elif entry.is_file() and ext_module_name(entry.name):
             name = ext_module_name(entry.name)
@@ -281,6 +291,8 @@ def trace(args, mods, comp):
             for imp, level, fromlist in comp.imports(m):
                 todo += resolve(name, m.kind == "package", imp, level, fromlist, mods)
     seen |= {n for n in mods if n.startswith("encodings.")}
+    if "sysconfig" in seen:  # imports its data module by a computed name
+        seen |= {n for n in mods if n.startswith("_sysconfigdata_")}
     for inc in args.include:  # a package named by --include comes whole
         seen |= {n for n in mods if n.startswith(inc + ".")}
     return with_parents(seen, mods) & set(mods)
@@ -470,6 +482,8 @@ KINDS = {"module": P.KIND_MODULE, "package": P.KIND_PACKAGE | P.KIND_MODULE,
 def add_module(w, m, comp, args):
     """Adds m's resource with bytecode, source (by policy) and data, or,
     for a filesystem-relative module, writes its files and an FS_PATH."""
+    if m.name in FROZEN:  # libpython has it; the importer defers to it
+        return
     kind = KINDS[m.kind] | (P.KIND_DATA if m.data else 0)
     w.add_resource(m.name, kind)
     if m.kind == "distinfo":
