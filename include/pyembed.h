@@ -99,6 +99,10 @@ typedef struct pyembed_config {
     const char *module_search_path; /* ':'-separated sys.path when
                                        filesystem_importer is 1 */
     int allocator;             /* enum pyembed_allocator (default 0) */
+    int fast_exit;             /* 1: when a run_module entry returns (or
+                                  exits with an int), join threads, run
+                                  atexit, flush stdio and _exit() without
+                                  finalising objects (default 0) */
 } pyembed_config;
 
 typedef struct pyembed_interp pyembed_interp;

@@ -14,6 +14,7 @@ typedef struct Finder {
     int bytecode_ok;        /* blob's bytecode magic matches ours; -1 unknown */
     long blob_magic;        /* magic the blob records, -1 if none */
     int extload_mode;       /* enum pyembed_extload */
+    int fast_exit;          /* config.fast_exit (used by runmain.c) */
     const char *magic_error; /* why bytecode is refused, when it is */
     char magic_msg[160];
     PyObject *module_spec;  /* _frozen_importlib.ModuleSpec */

@@ -61,6 +61,7 @@ static Finder *finder_new(pyembed_interp *it)
     f->reader = it->reader;
     f->optimize = it->cfg.optimize;
     f->extload_mode = it->cfg.extension_loading;
+    f->fast_exit = it->cfg.fast_exit;
     f->blob_magic = it->meta.python_magic;
     f->bytecode_ok = -1; /* decided at first use */
     f->origin = PyMem_Malloc(strlen(it->origin) + 1);

@@ -68,6 +68,7 @@ static int apply_blob_run(pyembed_interp *it)
     it->cfg.filesystem_importer = m->filesystem_importer;
     it->cfg.sys_frozen = m->sys_frozen;
     it->cfg.allocator = m->allocator;
+    it->cfg.fast_exit = m->fast_exit;
     if (m->run == PYEMBED_RUN_MODULE && !m->run_module)
         return pyembed__fail(it, PYEMBED_ERESOURCES, "blob says run=module but names none");
     if (m->run == PYEMBED_RUN_CODE && !m->run_code)

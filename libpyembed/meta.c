@@ -58,6 +58,8 @@ static int apply(pyembed_interp *it, const char *k, size_t kn, const char *v, si
         m->filesystem_importer = num == 1;
     else if (KEY("sys_frozen"))
         m->sys_frozen = num == 1;
+    else if (KEY("fast_exit"))
+        m->fast_exit = num == 1;
     else if (KEY("allocator"))
         m->allocator = vn == 6 && !memcmp(v, "malloc", 6) ? PYEMBED_ALLOCATOR_MALLOC :
                        vn == 5 && !memcmp(v, "debug", 5) ? PYEMBED_ALLOCATOR_DEBUG :

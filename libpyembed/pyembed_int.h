@@ -21,6 +21,7 @@ typedef struct pyembed_meta {
     char *run_code;      /* from the resource's SOURCE field */
     int optimize, isolated, site_import, filesystem_importer, sys_frozen;
     int allocator;       /* enum pyembed_allocator */
+    int fast_exit;
 } pyembed_meta;
 
 enum { IT_FAILED = 0, IT_CREATED, IT_RUNNING, IT_FINISHED };
@@ -65,6 +66,11 @@ int pyembed__python_run_main(pyembed_interp *it);
  * after an uncaught KeyboardInterrupt" flag, which any exec() of a string
  * clears — as namedtuple does while our excepthook imports traceback. */
 int pyembed__sigint_exit_flag(int set, int value);
+
+/* fastexit.c: after the entry module ended (finished_ok) or raised,
+ * exits the process without finalising objects if the outcome is a plain
+ * exit status; returns -1 (exception pending) otherwise. */
+int pyembed__fast_exit(int finished_ok);
 
 /* importer.c: the built-in module "_pyembed" (for PyImport_AppendInittab)
  * and installing its finder first on sys.meta_path. */

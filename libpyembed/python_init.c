@@ -136,30 +136,55 @@ static int preinit(pyembed_interp *it)
     return PyStatus_Exception(st) ? status_fail(it, st, "pre-initialisation") : 0;
 }
 
+/* The virtual __file__ of frozen module m, or NULL without error when m
+ * is not a frozen module lacking one. */
+static PyObject *frozen_file(PyObject *root, PyObject *m)
+{
+    PyObject *spec, *origin, *state, *name = NULL, *rel, *file = NULL;
+    if (!PyModule_Check(m) || PyObject_HasAttrString(m, "__file__") ||
+        !(spec = PyObject_GetAttrString(m, "__spec__")))
+        return PyErr_Clear(), NULL;
+    origin = PyObject_GetAttrString(spec, "origin");
+    if (origin && PyUnicode_Check(origin) && _PyUnicode_EqualToASCIIString(origin, "frozen")) {
+        state = PyObject_GetAttrString(spec, "loader_state");
+        name = state ? PyObject_GetAttrString(state, "origname") : NULL;
+        if (!name || !PyUnicode_Check(name)) {
+            PyErr_Clear();
+            Py_XSETREF(name, PyObject_GetAttrString(spec, "name"));
+        }
+        rel = name ? PyObject_CallMethod(name, "replace", "ss", ".", "/") : NULL;
+        if (rel)
+            file = PyUnicode_FromFormat("%U/%U%s", root, rel,
+                                        PyObject_HasAttrString(m, "__path__") ? "/__init__.py" : ".py");
+        Py_XDECREF(state);
+        Py_XDECREF(rel);
+    }
+    PyErr_Clear();
+    Py_XDECREF(name);
+    Py_XDECREF(origin);
+    Py_DECREF(spec);
+    return file;
+}
+
 /* Frozen stdlib modules (os, io, …) get __file__ under the executable's
  * virtual root like packed ones: FrozenImporter derives it from
  * sys._stdlib_dir, and those imported during start-up are fixed here. */
-static const char frozen_files_code[] =
-    "import sys\n"
-    "sys._stdlib_dir = root\n"
-    "for m in list(sys.modules.values()):\n"
-    "    spec = getattr(m, '__spec__', None)\n"
-    "    if getattr(spec, 'origin', None) == 'frozen' and not hasattr(m, '__file__'):\n"
-    "        name = getattr(spec.loader_state, 'origname', None) or spec.name\n"
-    "        m.__file__ = root + '/' + name.replace('.', '/') + \\\n"
-    "            ('/__init__.py' if hasattr(m, '__path__') else '.py')\n";
-
 static int frozen_files(pyembed_interp *it)
 {
-    PyObject *g = PyDict_New(), *root = PyUnicode_DecodeFSDefault(it->exe), *r = NULL;
-    if (g && root && PyDict_SetItemString(g, "root", root) == 0 &&
-        PyDict_SetItemString(g, "__builtins__", PyEval_GetBuiltins()) == 0)
-        r = PyRun_String(frozen_files_code, Py_file_input, g, g);
-    Py_XDECREF(g);
-    Py_XDECREF(root);
-    if (!r)
-        return pyembed__fail_python(it, "setting frozen modules' __file__");
-    Py_DECREF(r);
+    PyObject *root = PyUnicode_DecodeFSDefault(it->exe), *mods;
+    if (!root || PySys_SetObject("_stdlib_dir", root) < 0 ||
+        !(mods = PyDict_Values(PyImport_GetModuleDict()))) {
+        Py_XDECREF(root);
+        return pyembed__fail_python(it, "setting sys._stdlib_dir");
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(mods); i++) {
+        PyObject *m = PyList_GET_ITEM(mods, i), *file = frozen_file(root, m);
+        if (file && PyObject_SetAttrString(m, "__file__", file) < 0)
+            PyErr_Clear(); /* cosmetic: a missing __file__ is not fatal */
+        Py_XDECREF(file);
+    }
+    Py_DECREF(mods);
+    Py_DECREF(root);
     return PYEMBED_OK;
 }
 

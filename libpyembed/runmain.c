@@ -139,6 +139,8 @@ static PyObject *run_module_as_main(PyObject *self, PyObject *arg)
             code = pyembed__get_code_res(f, &res);
         if (code)
             r = PyEval_EvalCode(code, PyModule_GetDict(main), PyModule_GetDict(main));
+        if (code && f->fast_exit && (r || !PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)))
+            pyembed__fast_exit(r != NULL); /* returns only to take the slow path */
     } else if (PyErr_ExceptionMatches(PyExc_ImportError)) {
         r = no_module(name, "Error while finding module specification for");
     }

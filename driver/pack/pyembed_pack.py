@@ -513,7 +513,8 @@ def metadata(args):
     lines = [f"format=1", f"python_magic={int.from_bytes(MAGIC, 'little')}",
              f"python_version={sys.version_info[0]}.{sys.version_info[1]}",
              f"run={run}", f"optimize={args.optimize}", "isolated=1", "site_import=0",
-             "filesystem_importer=0", "sys_frozen=1", f"allocator={args.allocator}"]
+             "filesystem_importer=0", "sys_frozen=1", f"allocator={args.allocator}",
+             f"fast_exit={int(args.fast_exit)}"]
     if args.run_module:
         lines.append(f"run_module={args.run_module}")
     return ("\n".join(lines) + "\n").encode()
@@ -617,6 +618,9 @@ def parser(cmd):
     p.add_argument("--compress", action="store_true")
     p.add_argument("--strip", action="store_true", help="strip the driver before embedding")
     p.add_argument("--driver", metavar="PATH", help="driver executable to copy")
+    p.add_argument("--fast-exit", action="store_true",
+                   help="exit without finalising objects when the entry module ends "
+                        "(atexit, thread joins and stdio flush still happen)")
     p.add_argument("--allocator", choices=["pymalloc", "malloc", "debug"], default="pymalloc",
                    help="memory allocator of the packed app (malloc: for valgrind)")
     p.add_argument("--stdlib-dir", default=P.STDLIB_DIR)
