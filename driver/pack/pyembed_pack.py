@@ -235,15 +235,19 @@ def with_parents(names, mods):
 
 
 def code_imports(code):
-    """(name, level, fromlist) of every import statement in code, nested
-    functions and classes included (modulefinder's opcode scan)."""
+    """[name, level, fromlist, at_load] for every import statement in code,
+    nested functions and classes included (modulefinder's opcode scan);
+    at_load is 1 when it runs at import time (module or class body, not
+    inside a function)."""
     found = []
-    stack = [code]
+    stack = [(code, 1)]
     while stack:
-        co = stack.pop()
-        found.extend((name, level, list(fromlist or ()))
+        co, at_load = stack.pop()
+        found.extend([name, level, list(fromlist or ()), at_load]
                      for name, level, fromlist in dis._find_imports(co))
-        stack.extend(c for c in co.co_consts if hasattr(c, "co_code"))
+        for c in co.co_consts:
+            if hasattr(c, "co_code"):  # CO_NEWLOCALS (0x2): a function body
+                stack.append((c, at_load and not c.co_flags & 0x2))
     return found
 
 
@@ -275,7 +279,7 @@ def trace(args, mods, comp):
     todo = [n for n in roots if n in mods]
     if args.run_code:
         code = compile(args.run_code, "<run-code>", "exec", dont_inherit=True)
-        for name, level, fromlist in code_imports(code):
+        for name, level, fromlist, _ in code_imports(code):
             todo += resolve("__main__", False, name, level, fromlist, mods)
     seen = set()
     while todo:
@@ -288,8 +292,9 @@ def trace(args, mods, comp):
             todo.append(parent)
         m = mods[name]
         if m.kind in ("module", "package"):
-            for imp, level, fromlist in comp.imports(m):
-                todo += resolve(name, m.kind == "package", imp, level, fromlist, mods)
+            for imp, level, fromlist, at_load in comp.imports(m):
+                if at_load or args.trace == "all":
+                    todo += resolve(name, m.kind == "package", imp, level, fromlist, mods)
     seen |= {n for n in mods if n.startswith("encodings.")}
     if "sysconfig" in seen:  # imports its data module by a computed name
         seen |= {n for n in mods if n.startswith("_sysconfigdata_")}
@@ -392,7 +397,7 @@ def cache_dir(args):
         return None
     base = os.environ.get("XDG_CACHE_HOME") or (
         os.path.join(os.environ["HOME"], ".cache") if os.environ.get("HOME") else None)
-    return base and os.path.join(base, "pyembed", "bytecode-c1-" + MAGIC.hex())  # c1: canonical marshal
+    return base and os.path.join(base, "pyembed", "bytecode-c2-" + MAGIC.hex())  # c2: canonical, import lists with at_load
 
 
 def read(path):
@@ -607,6 +612,10 @@ def parser(cmd):
     p.add_argument("--resources-fallback", default=None,
                    metavar="filesystem-relative:PREFIX",
                    help="where modules that cannot load from memory go (default: lib)")
+    p.add_argument("--trace", choices=["all", "load-time"], default="all",
+                   help="traced: follow every import (all) or only those that run when "
+                        "modules load, not inside functions (load-time: much smaller, but a "
+                        "function's lazy import of an unpacked module fails at run time)")
     p.add_argument("--include", action="append", default=[], metavar="MODULE")
     p.add_argument("--exclude", action="append", default=[], metavar="PATTERN")
     src = p.add_mutually_exclusive_group()
