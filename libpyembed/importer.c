@@ -102,8 +102,8 @@ PyObject *pyembed__origin(Finder *f, const packrs_resource *res)
     int has = get_field(f, res, PACKRS_FIELD_FS_PATH, &fp);
     if (has < 0)
         return NULL;
-    if (has) { /* (PyUnicode_FromFormat has no "%.*s") */
-        PyObject *rel = PyUnicode_DecodeFSDefaultAndSize(fp.data, (Py_ssize_t)fp.size);
+    if (has) { /* UTF-8: the fs codec may not exist yet (and wants a NUL) */
+        PyObject *rel = PyUnicode_DecodeUTF8(fp.data, (Py_ssize_t)fp.size, "surrogateescape");
         out = rel ? PyUnicode_FromFormat("%s/%U", f->origin, rel) : NULL;
         Py_XDECREF(rel);
         return out;
@@ -137,32 +137,32 @@ static PyObject *package_dir(Finder *f, const packrs_resource *res)
 
 /* Spec of a filesystem-relative resource (FS_PATH): importlib's own file
  * loaders (source, bytecode in __pycache__, extension) serve the real file
- * at origin, so __file__ is a real path. New reference. */
-static PyObject *file_spec(PyObject *fullname, PyObject *origin, int is_pkg)
+ * at origin, so __file__ is a real path. Uses the always-loaded
+ * _bootstrap_external (importing importlib.util could recurse when
+ * importlib itself is on the filesystem). New reference. */
+static PyObject *file_spec(Finder *f, PyObject *fullname, PyObject *origin, int is_pkg)
 {
-    PyObject *util = PyImport_ImportModule("importlib.util"), *kw = NULL, *spec = NULL;
-    PyObject *locs = NULL, *dir = NULL, *os_path;
-    if (util && is_pkg && (os_path = PyImport_ImportModule("os.path"))) {
-        dir = PyObject_CallMethod(os_path, "dirname", "O", origin);
-        Py_DECREF(os_path);
-        locs = dir ? PyList_New(1) : NULL;
-        if (locs)
+    PyObject *ext = PyObject_GetAttrString(f->bootstrap, "_bootstrap_external");
+    PyObject *fn = ext ? PyObject_GetAttrString(ext, "spec_from_file_location") : NULL;
+    PyObject *locs = NULL, *args = NULL, *kw = NULL, *spec = NULL;
+    if (fn && is_pkg) {
+        Py_ssize_t slash = PyUnicode_FindChar(origin, '/', 0, PyUnicode_GET_LENGTH(origin), -1);
+        PyObject *dir = slash >= 0 ? PyUnicode_Substring(origin, 0, slash) : NULL;
+        if (dir && (locs = PyList_New(1)))
             PyList_SET_ITEM(locs, 0, Py_NewRef(dir));
+        Py_XDECREF(dir);
     }
-    if (util && (!is_pkg || locs))
+    if (fn && (!is_pkg || locs)) {
+        args = PyTuple_Pack(2, fullname, origin);
         kw = Py_BuildValue("{sO}", "submodule_search_locations", locs ? locs : Py_None);
-    if (kw) {
-        PyObject *args = PyTuple_Pack(2, fullname, origin);
-        PyObject *fn = PyObject_GetAttrString(util, "spec_from_file_location");
-        if (args && fn)
-            spec = PyObject_Call(fn, args, kw);
-        Py_XDECREF(args);
-        Py_XDECREF(fn);
     }
-    Py_XDECREF(util);
-    Py_XDECREF(kw);
+    if (args && kw)
+        spec = PyObject_Call(fn, args, kw);
+    Py_XDECREF(ext);
+    Py_XDECREF(fn);
     Py_XDECREF(locs);
-    Py_XDECREF(dir);
+    Py_XDECREF(args);
+    Py_XDECREF(kw);
     return spec;
 }
 
@@ -176,7 +176,7 @@ static PyObject *make_spec(Finder *f, PyObject *fullname, const packrs_resource 
     if (!origin)
         return NULL;
     if ((on_disk = get_field(f, res, PACKRS_FIELD_FS_PATH, &fp)) != 0) {
-        spec = on_disk > 0 ? file_spec(fullname, origin, is_pkg) : NULL;
+        spec = on_disk > 0 ? file_spec(f, fullname, origin, is_pkg) : NULL;
         Py_DECREF(origin);
         return spec;
     }
@@ -422,13 +422,14 @@ static PyObject *finder_create_module(Finder *f, PyObject *spec)
     return pyembed__ext_load_field(f, spec, &res, &fld);
 }
 
-/* Sets module.__file__ to res's origin (see make_spec). */
+/* Sets module.__file__ to res's origin (see make_spec) and __cached__ to
+ * None: there is no cache file. */
 static int set_file(Finder *f, PyObject *module, const packrs_resource *res)
 {
     PyObject *origin = pyembed__origin(f, res);
     int rc = origin ? PyObject_SetAttrString(module, "__file__", origin) : -1;
     Py_XDECREF(origin);
-    return rc;
+    return rc ? rc : PyObject_SetAttrString(module, "__cached__", Py_None);
 }
 
 /* exec_module(module) */

@@ -116,12 +116,33 @@ static int set_argv0(PyObject *spec)
     return rc;
 }
 
+/* The code of module name: from the blob, or — for a filesystem-relative
+ * entry module — from the loader importlib chose for its file. */
+static PyObject *spec_code(Finder *f, PyObject *spec, PyObject *name)
+{
+    PyObject *loader = PyObject_GetAttrString(spec, "loader"), *code;
+    packrs_resource res;
+    Py_ssize_t len;
+    const char *utf8;
+    if (!loader)
+        return NULL;
+    if (loader != (PyObject *)f) {
+        code = PyObject_CallMethod(loader, "get_code", "O", name);
+        Py_DECREF(loader);
+        return code;
+    }
+    Py_DECREF(loader);
+    utf8 = PyUnicode_AsUTF8AndSize(name, &len);
+    if (!utf8 || pyembed__lookup(f, utf8, len, &res) <= 0)
+        return NULL;
+    return pyembed__get_code_res(f, &res);
+}
+
 /* run_module_as_main(name) */
 static PyObject *run_module_as_main(PyObject *self, PyObject *arg)
 {
     Finder *f = packed_finder();
     PyObject *name, *spec, *code = NULL, *main, *r = NULL;
-    packrs_resource res;
     (void)self;
     if (!PyUnicode_Check(arg))
         return PyErr_Format(PyExc_TypeError, "module name must be str");
@@ -133,10 +154,7 @@ static PyObject *run_module_as_main(PyObject *self, PyObject *arg)
         r = no_module(name, "No module named");
     } else if (spec && (main = PyImport_AddModule("__main__")) &&
                set_globals(PyModule_GetDict(main), spec) == 0 && set_argv0(spec) == 0) {
-        Py_ssize_t len;
-        const char *utf8 = PyUnicode_AsUTF8AndSize(name, &len);
-        if (utf8 && pyembed__lookup(f, utf8, len, &res) > 0)
-            code = pyembed__get_code_res(f, &res);
+        code = spec_code(f, spec, name);
         if (code)
             r = PyEval_EvalCode(code, PyModule_GetDict(main), PyModule_GetDict(main));
         if (code && f->fast_exit && (r || !PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)))

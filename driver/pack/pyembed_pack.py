@@ -16,6 +16,7 @@ import dis
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -149,7 +150,9 @@ def scan_root(root, root_kind):
 
 
 def matches(name, patterns):
-    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+    """True when name matches a pattern, or is inside a package that does."""
+    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(name, p + ".*")
+               for p in patterns)
 
 
 def candidates(args):
@@ -217,7 +220,7 @@ def pip_install(args, staging):
     for req in args.requirements:
         cmd += ["-r", req]
     for arg in args.pip_install:
-        cmd += arg.split()
+        cmd += shlex.split(arg)
     if subprocess.run(cmd).returncode != 0:
         raise PackError("pip install failed: " + " ".join(cmd[3:]))
     return staging

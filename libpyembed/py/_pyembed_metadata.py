@@ -5,6 +5,7 @@ pyembed-pack stores each distribution's dist-info directory as a resource
 files. The C importer's find_distributions() calls find() here.
 """
 import importlib.metadata as md
+import io
 import posixpath
 
 
@@ -30,6 +31,12 @@ class PackedFile:
 
     def read_text(self, encoding="utf-8"):
         return self.read_bytes().decode(encoding)
+
+    def open(self, mode="r", encoding=None, *args, **kwargs):
+        data = io.BytesIO(self.read_bytes())
+        if "b" in mode:
+            return data
+        return io.TextIOWrapper(data, encoding or "utf-8", *args, **kwargs)
 
     def exists(self):
         try:

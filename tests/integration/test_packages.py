@@ -318,7 +318,6 @@ class MetadataTest(PackagesTestCase):
         self.assertIn("pyembed-pack: pip install failed: ", r.stderr)
         self.assertFalse(os.path.exists(out))
 
-    @unittest.expectedFailure  # reported: PackagePath.read_text(): PackedFile has no open()
     def test_files_read_text(self):
         code = ("import importlib.metadata as md; "
                 "x = [f for f in md.files('fixture-pkg') if f.name == 'x.txt'][0]; "
@@ -362,7 +361,6 @@ class FilePolicyTest(PackagesTestCase):
         self.assertEqual(tree(os.path.join(out, "vendor", "py")), FS_PACKAGE_FILES)
         self.assertOutput(self.run_exe(exe), FILE_ON_DISK.format(p="vendor/py", x=X_TXT))
 
-    @unittest.expectedFailure  # reported: runmain.c ignores FS_PATH (no code for M)
     def test_filesystem_package_run_module(self):
         out = os.path.join(self.tmp, "out")
         exe = self.build_exe(out, "subchild", "--module-path", APPS, "--run-module", "subchild",
@@ -371,14 +369,12 @@ class FilePolicyTest(PackagesTestCase):
                          ["__pycache__/subchild.cpython-311.pyc", "subchild.py"])
         self.assertOutput(self.run_exe(exe, "a"), "__main__ subchild.py ['a']\n")
 
-    @unittest.expectedFailure  # reported: file_spec() imports importlib.util: recursion
     def test_filesystem_package_importlib(self):
         exe = self.build_exe(os.path.join(self.tmp, "out"), "resapp", "--module-path", APPS,
                              "--module-path", FIXTURE_PKG, "--run-module", "resapp",
                              "--filesystem-package", "importlib")
         self.assertOutput(self.run_exe(exe), RESOURCES)
 
-    @unittest.expectedFailure  # reported: FS_PATH decoded unterminated at start-up
     def test_filesystem_package_encodings(self):
         # "enc-prefix/encodings/__init__.py" is 32 bytes: no NUL padding follows it
         exe = self.build_exe(os.path.join(self.tmp, "out"), "subchild", "--module-path", APPS,
@@ -386,7 +382,6 @@ class FilePolicyTest(PackagesTestCase):
                              "--filesystem-package", "encodings=enc-prefix")
         self.assertOutput(self.run_exe(exe), "__main__ subchild.py []\n")
 
-    @unittest.expectedFailure  # reported: the 3 bugs above: cannot start
     def test_resources_location_filesystem_relative(self):
         out = os.path.join(self.tmp, "out")
         exe = self.build_exe(out, "fileapp", *self.FILEAPP,
@@ -396,7 +391,6 @@ class FilePolicyTest(PackagesTestCase):
             self.assertIn(f, files)
         self.assertOutput(self.run_exe(exe), FILE_ON_DISK.format(p="applib", x=X_TXT))
 
-    @unittest.expectedFailure  # reported: no __cached__ (runtime.md: None)
     def test_in_memory_module_cached_is_none(self):
         exe = self.build_exe(self.tmp, "fileapp", *self.FILEAPP)
         r = self.run_exe(exe, "-c", "import fixturepkg; print(repr(fixturepkg.__cached__))")
