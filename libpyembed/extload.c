@@ -126,7 +126,8 @@ static PyObject *create_from(PyObject *spec, const char *path)
     return m;
 }
 
-PyObject *pyembed__ext_create_path(PyObject *spec, const char *path)
+/* Creates extension module spec from the shared library file at path. */
+static PyObject *create_path(PyObject *spec, const char *path)
 {
     PyObject *m = create_from(spec, path), *origin;
     if (!m || !PyModule_Check(m))
@@ -152,7 +153,7 @@ PyObject *pyembed__ext_create(PyObject *spec, const void *so, size_t len, int mo
         if (via_tempfile(so, len, path, sizeof path))
             return PyErr_SetFromErrno(PyExc_ImportError);
     }
-    m = pyembed__ext_create_path(spec, path);
+    m = create_path(spec, path);
     if (fd < 0) {
         unlink(path); /* dlopen holds its own mapping now */
         /* the lazily created tempdir is removed at interpreter free */

@@ -405,17 +405,9 @@ static PyObject *finder_create_module(Finder *f, PyObject *spec)
     Py_XDECREF(name);
     if (found < 0)
         return NULL;
+    /* (filesystem-relative extensions have ExtensionFileLoader specs) */
     if (!(res.kind & PACKRS_KIND_EXTENSION))
         Py_RETURN_NONE;
-    if ((has = get_field(f, &res, PACKRS_FIELD_FS_PATH, &fld)) < 0)
-        return NULL;
-    if (has) {
-        PyObject *origin = pyembed__origin(f, &res), *m = NULL;
-        if (origin)
-            m = pyembed__ext_create_path(spec, PyUnicode_AsUTF8(origin));
-        Py_XDECREF(origin);
-        return m;
-    }
     if ((has = get_field(f, &res, PACKRS_FIELD_EXTENSION, &fld)) <= 0)
         return has ? NULL : PyErr_Format(PyExc_ImportError, "pyembed: extension "
                                          "'%s' has no shared library", res.name);

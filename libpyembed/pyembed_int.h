@@ -82,8 +82,6 @@ int pyembed__importer_drop_pathfinder(pyembed_interp *it);
 /* extload.c: creates extension module `spec` from in-memory bytes. */
 PyObject *pyembed__ext_create(PyObject *spec, const void *so, size_t len,
                               int mode);
-/* extload.c: creates extension module `spec` from a file on disk. */
-PyObject *pyembed__ext_create_path(PyObject *spec, const char *path);
 /* extload.c: removes the private temporary directory, if one was made. */
 void pyembed__ext_cleanup(void);
 
