@@ -3,6 +3,8 @@
  *
  * First the ELF section ".packrs" (survives strip and appended bytes),
  * then the 32-byte trailer at the end of the file (for non-ELF hosts).
+ * Headers are read with pread and only the blob itself is mapped, so the
+ * executable's code pages are not mapped (and counted) a second time.
  * Every ELF field is bounds-checked: the executable is as untrusted as
  * the blob.
  */
@@ -10,35 +12,63 @@
 #include "reader_int.h"
 
 #include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
-/* Finds section ".packrs" in the ELF64-LE image p[0..n), setting *off and
- * *len. Returns 1 found, 0 not ELF or absent, negative on a malformed ELF. */
-static int find_elf_section(packrs_reader *r, const unsigned char *p, size_t n,
-                            uint64_t *off, uint64_t *len)
+
+/* Reads exactly n bytes at off; 0 ok, -1 short read or error. */
+static int pread_all(int fd, void *buf, size_t n, uint64_t off)
+{
+    unsigned char *p = buf;
+    while (n) {
+        ssize_t got = pread(fd, p, n, (off_t)off);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return -1;
+        p += got;
+        n -= (size_t)got;
+        off += (uint64_t)got;
+    }
+    return 0;
+}
+
+/* Reads the section header i of eh into *sh (bounds checked by caller). */
+static int read_shdr(int fd, const Elf64_Ehdr *eh, unsigned i, Elf64_Shdr *sh)
+{
+    return pread_all(fd, sh, sizeof *sh, eh->e_shoff + (uint64_t)i * sizeof *sh);
+}
+
+/* Finds section ".packrs" of the ELF64-LE file fd (size n), setting *off
+ * and *len. Returns 1 found, 0 not ELF or absent, negative if malformed. */
+static int find_elf_section(packrs_reader *r, int fd, uint64_t n, uint64_t *off,
+                            uint64_t *len)
 {
     Elf64_Ehdr eh;
     Elf64_Shdr sh, strtab;
+    char name[sizeof PK_ELF_SECTION];
     uint64_t end;
-    if (n < sizeof eh || memcmp(p, ELFMAG, SELFMAG) || p[EI_CLASS] != ELFCLASS64 ||
-        p[EI_DATA] != ELFDATA2LSB)
-        return 0;
-    memcpy(&eh, p, sizeof eh);
-    if (eh.e_shoff == 0 || eh.e_shnum == 0)
+    if (n < sizeof eh || pread_all(fd, &eh, sizeof eh, 0) || memcmp(&eh, ELFMAG, SELFMAG) ||
+        eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
+        eh.e_shoff == 0 || eh.e_shnum == 0)
         return 0;
     if (eh.e_shentsize != sizeof sh || eh.e_shstrndx >= eh.e_shnum ||
-        !pk_mul(eh.e_shnum, sizeof sh, &end) || !pk_add(end, eh.e_shoff, &end) ||
-        end > n)
+        !pk_mul(eh.e_shnum, sizeof sh, &end) || !pk_add(end, eh.e_shoff, &end) || end > n ||
+        read_shdr(fd, &eh, eh.e_shstrndx, &strtab))
         return packrs__fail(r, PACKRS_ECORRUPT, "malformed ELF section table (§7.1)");
-    memcpy(&strtab, p + eh.e_shoff + (uint64_t)eh.e_shstrndx * sizeof sh, sizeof sh);
     if (!pk_add(strtab.sh_offset, strtab.sh_size, &end) || end > n)
         return packrs__fail(r, PACKRS_ECORRUPT, "malformed ELF string table (§7.1)");
     for (unsigned i = 0; i < eh.e_shnum; i++) {
-        memcpy(&sh, p + eh.e_shoff + (uint64_t)i * sizeof sh, sizeof sh);
-        if (sh.sh_name >= strtab.sh_size ||
-            strtab.sh_size - sh.sh_name < sizeof PK_ELF_SECTION ||
-            memcmp(p + strtab.sh_offset + sh.sh_name, PK_ELF_SECTION,
-                   sizeof PK_ELF_SECTION) != 0)
+        if (read_shdr(fd, &eh, i, &sh))
+            return packrs__fail(r, PACKRS_EIO, "cannot read ELF section header %u", i);
+        if (sh.sh_name >= strtab.sh_size || strtab.sh_size - sh.sh_name < sizeof name ||
+            pread_all(fd, name, sizeof name, strtab.sh_offset + sh.sh_name) ||
+            memcmp(name, PK_ELF_SECTION, sizeof name) != 0)
             continue;
         if (sh.sh_type != SHT_PROGBITS)
             return packrs__fail(r, PACKRS_ECORRUPT,
@@ -53,17 +83,14 @@ static int find_elf_section(packrs_reader *r, const unsigned char *p, size_t n,
     return 0;
 }
 
-/* Reads the §7.2 trailer at the end of p[0..n). 1 found, 0 absent,
+/* Reads the §7.2 trailer at the end of fd (size n). 1 found, 0 absent,
  * negative when a valid trailer names bytes outside the file. */
-static int find_trailer(packrs_reader *r, const unsigned char *p, size_t n,
-                        uint64_t *off, uint64_t *len)
+static int find_trailer(packrs_reader *r, int fd, uint64_t n, uint64_t *off, uint64_t *len)
 {
-    const unsigned char *t;
+    unsigned char t[PK_TRAILER_SIZE];
     uint64_t end;
-    if (n < PK_TRAILER_SIZE)
-        return 0;
-    t = p + n - PK_TRAILER_SIZE;
-    if (memcmp(t, PK_TRAILER_MAGIC, 8) || XXH3_64bits(t, 24) != pk_rd64(t + 24))
+    if (n < PK_TRAILER_SIZE || pread_all(fd, t, sizeof t, n - PK_TRAILER_SIZE) ||
+        memcmp(t, PK_TRAILER_MAGIC, 8) || XXH3_64bits(t, 24) != pk_rd64(t + 24))
         return 0;
     *off = pk_rd64(t + 8);
     *len = pk_rd64(t + 16);
@@ -72,27 +99,55 @@ static int find_trailer(packrs_reader *r, const unsigned char *p, size_t n,
     return 1;
 }
 
+/* Maps [off, off+len) of fd read-only (page-aligned underneath) and
+ * attaches it as r's blob. */
+static int map_blob(packrs_reader *r, int fd, uint64_t off, uint64_t len)
+{
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), base = off - off % page;
+    if (len == 0 || len > SIZE_MAX - page)
+        return packrs__fail(r, PACKRS_ECORRUPT, "embedded blob of %llu bytes (§2.1)",
+                            (unsigned long long)len);
+    r->map_len = (size_t)(len + (off - base));
+    r->map = mmap(NULL, r->map_len, PROT_READ, MAP_PRIVATE, fd, (off_t)base);
+    if (r->map == MAP_FAILED) {
+        r->map = NULL;
+        return packrs__fail(r, PACKRS_EIO, "mmap: %s", strerror(errno));
+    }
+    return packrs__reader_attach(r, (const unsigned char *)r->map + (off - base), (size_t)len);
+}
+
+/* Locates and maps the blob of the executable open as fd. */
+static int open_fd(packrs_reader *r, int fd, const char *path)
+{
+    struct stat st;
+    uint64_t off = 0, len = 0;
+    int rc;
+    if (fstat(fd, &st) != 0)
+        return packrs__fail(r, PACKRS_EIO, "%s: %s", path, strerror(errno));
+    rc = find_elf_section(r, fd, (uint64_t)st.st_size, &off, &len);
+    if (rc == 0)
+        rc = find_trailer(r, fd, (uint64_t)st.st_size, &off, &len);
+    if (rc == 0)
+        return packrs__fail(r, PACKRS_ENOBLOB, "%s carries no packrs blob", path);
+    return rc < 0 ? rc : map_blob(r, fd, off, len);
+}
+
 int packrs_reader_open_exe(packrs_reader **out, const char *path)
 {
     packrs_reader *r;
-    uint64_t off = 0, len = 0;
-    int rc;
+    int fd, rc;
     if (!out)
         return PACKRS_EINVAL;
     if (!(r = packrs__reader_new()))
         return *out = NULL, PACKRS_ENOMEM;
     *out = r;
-    rc = packrs__map_file(r, path ? path : "/proc/self/exe");
-    if (rc == PACKRS_OK) {
-        rc = find_elf_section(r, r->map, r->map_len, &off, &len);
-        if (rc == 0)
-            rc = find_trailer(r, r->map, r->map_len, &off, &len);
-        if (rc == 1)
-            rc = packrs__reader_attach(r, (const unsigned char *)r->map + off,
-                                       (size_t)len);
-        else if (rc == 0)
-            rc = packrs__fail(r, PACKRS_ENOBLOB, "%s carries no packrs blob",
-                              path ? path : "this executable");
+    if (!path)
+        path = "/proc/self/exe";
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        rc = packrs__fail(r, PACKRS_EIO, "%s: %s", path, strerror(errno));
+    } else {
+        rc = open_fd(r, fd, path);
+        close(fd);
     }
     r->failed = rc != PACKRS_OK;
     return rc;

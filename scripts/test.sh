@@ -2,6 +2,8 @@
 # test.sh — the README's test command and CI's (.ci/run): install deps,
 # build, run every suite, then rebuild with ASan+UBSan and run the unit
 # and integration suites again. Prints "N passed, N failed" at the end.
+# (The 'slow' suite — integration tests under valgrind — is run by hand:
+# meson test -C build-test --suite slow.)
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup-deps.sh --test
@@ -14,7 +16,7 @@ run_suites() { # build-dir, meson test args...
 
 [ -d build-test ] || meson setup build-test
 ninja -C build-test
-run_suites build-test
+run_suites build-test --no-suite slow   # slow: valgrind runs, see tests/meson.build
 
 [ -d build-asan ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
     -Dbench=false

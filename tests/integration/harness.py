@@ -72,7 +72,29 @@ class Result:
                                                self.stderr[-2000:])
 
 
+# PYEMBED_TEST_VALGRIND=1 (meson test --suite slow): packed executables are
+# built with --allocator malloc and run under valgrind memcheck; any error
+# makes them exit 99, so the test comparing their status fails.
+VALGRIND = os.environ.get("PYEMBED_TEST_VALGRIND") == "1" and shutil.which("valgrind")
+VALGRIND_ARGV = [VALGRIND or "valgrind", "-q", "--error-exitcode=99", "--trace-children=no",
+                 "--num-callers=30"]
+
+
+def is_packed(path):
+    """True for an executable pyembed-pack wrote: it ends with the trailer
+    of docs/format.md §7.2 (strip removes it; those run unwrapped)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(-32, 2)
+            return f.read(8) == b"\x89PKRend\n"
+    except OSError:
+        return False
+
+
 def run(argv, cwd=None, env=None, stdout=subprocess.PIPE, timeout=RUN_TIMEOUT, stdin=None):
+    if VALGRIND and argv and is_packed(os.path.join(cwd or ".", argv[0])):
+        argv = VALGRIND_ARGV + list(argv)
+        timeout *= 40
     proc = subprocess.run(argv, cwd=cwd, env=BASE_ENV if env is None else env,
                           stdout=stdout, stderr=subprocess.PIPE, stdin=stdin,
                           text=True, timeout=timeout)
@@ -113,7 +135,7 @@ class PackTestCase(unittest.TestCase):
 
     @classmethod
     def pack_cmd(cls, cmd, output, *options, stdlib_dirs=True):
-        argv = [PACK, cmd, "-q", "-o", output]
+        argv = [PACK, cmd, "-q", "-o", output] + (["--allocator", "malloc"] if VALGRIND else [])
         if stdlib_dirs:
             argv += ["--stdlib-dir", STDLIB_DIR, "--dynload-dir", DYNLOAD_DIR]
         return argv + list(options)
