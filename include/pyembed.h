@@ -26,6 +26,8 @@ extern "C" {
 #define PYEMBED_API
 #endif
 
+#include "pyembed_version.h" /* PYEMBED_VERSION_MAJOR/MINOR/PATCH/NUMBER/STRING */
+
 #define PYEMBED_CONFIG_VERSION 1
 
 /** Error codes; values are part of the ABI and never renumbered. */
@@ -136,6 +138,8 @@ PYEMBED_API void pyembed_interp_free(pyembed_interp *it);
 PYEMBED_API const char *pyembed_interp_errmsg(const pyembed_interp *it);
 /** Static text for an error code. */
 PYEMBED_API const char *pyembed_strerror(int code);
+/** PYEMBED_VERSION_NUMBER of the library actually linked. */
+PYEMBED_API int pyembed_version_number(void);
 
 /** One call: runs module as __main__ from the blob in the executable at
  *  exe_path (NULL: this executable) with sys.argv = argv, returning the

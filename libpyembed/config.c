@@ -64,6 +64,8 @@ static int check_fields(pyembed_interp *it, const pyembed_config *c)
         return pyembed__fail(it, PYEMBED_EINVAL, "argc %d without argv", c->argc);
     if (c->extension_loading < 0 || c->extension_loading > PYEMBED_EXTLOAD_TEMPDIR)
         return pyembed__fail(it, PYEMBED_EINVAL, "bad extension_loading value");
+    if (c->fast_exit != 0 && c->fast_exit != 1)
+        return pyembed__fail(it, PYEMBED_EINVAL, "fast_exit must be 0 or 1");
     if (c->allocator < PYEMBED_ALLOCATOR_DEFAULT || c->allocator > PYEMBED_ALLOCATOR_DEBUG)
         return pyembed__fail(it, PYEMBED_EINVAL, "bad allocator value %d", c->allocator);
     if (c->resources == PYEMBED_RESOURCES_NONE && !c->filesystem_importer)

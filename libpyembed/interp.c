@@ -167,6 +167,11 @@ const char *pyembed_strerror(int code)
     }
 }
 
+int pyembed_version_number(void)
+{
+    return PYEMBED_VERSION_NUMBER;
+}
+
 int pyembed_run_module(const char *exe_path, const char *module, int argc,
                        char *const *argv)
 {
