@@ -146,6 +146,11 @@ def scan_root(root, root_kind):
             add_data_dir(dist, entry.path, "")
             dist.data = {k.split("/", 1)[1]: v for k, v in dist.data.items()}
             mods[dist.name] = dist
+        elif entry.is_file() and entry.name.endswith(".egg-info"):
+            # distutils' single-file form: the file is the PKG-INFO
+            dist = Module(DIST_PREFIX + entry.name, "distinfo", None, root_kind)
+            dist.data = {"PKG-INFO": entry.path}
+            mods[dist.name] = dist
     return mods
 
 
