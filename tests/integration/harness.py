@@ -77,7 +77,8 @@ class Result:
 # makes them exit 99, so the test comparing their status fails.
 VALGRIND = os.environ.get("PYEMBED_TEST_VALGRIND") == "1" and shutil.which("valgrind")
 VALGRIND_ARGV = [VALGRIND or "valgrind", "-q", "--error-exitcode=99", "--trace-children=no",
-                 "--num-callers=30"]
+                 "--num-callers=30", "--suppressions=" + os.path.join(
+                     os.path.dirname(os.path.abspath(__file__)), "valgrind-cpython-static.supp")]
 
 
 def is_packed(path):
