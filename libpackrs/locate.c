@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#define MAX_SHSTRTAB (16u << 20) /* section-name tables are a few KiB */
 
 /* Reads exactly n bytes at off; 0 ok, -1 short read or error. */
 static int pread_all(int fd, void *buf, size_t n, uint64_t off)
@@ -38,49 +39,62 @@ static int pread_all(int fd, void *buf, size_t n, uint64_t off)
     return 0;
 }
 
-/* Reads the section header i of eh into *sh (bounds checked by caller). */
-static int read_shdr(int fd, const Elf64_Ehdr *eh, unsigned i, Elf64_Shdr *sh)
+/* Scans the section headers sh[0..n) for ".packrs" given the name
+ * table names[0..nlen). 1 found (*off, *len set), 0 absent, <0 malformed. */
+static int scan_sections(packrs_reader *r, const Elf64_Shdr *sh, unsigned n,
+                         const char *names, uint64_t nlen, uint64_t size,
+                         uint64_t *off, uint64_t *len)
 {
-    return pread_all(fd, sh, sizeof *sh, eh->e_shoff + (uint64_t)i * sizeof *sh);
+    uint64_t end;
+    for (unsigned i = 0; i < n; i++) {
+        if (sh[i].sh_name >= nlen || nlen - sh[i].sh_name < sizeof PK_ELF_SECTION ||
+            memcmp(names + sh[i].sh_name, PK_ELF_SECTION, sizeof PK_ELF_SECTION) != 0)
+            continue;
+        if (sh[i].sh_type != SHT_PROGBITS)
+            return packrs__fail(r, PACKRS_ECORRUPT,
+                                "ELF section " PK_ELF_SECTION " is not PROGBITS (§7.1)");
+        if (!pk_add(sh[i].sh_offset, sh[i].sh_size, &end) || end > size)
+            return packrs__fail(r, PACKRS_ECORRUPT,
+                                "ELF section " PK_ELF_SECTION " lies outside the file (§7.1)");
+        *off = sh[i].sh_offset;
+        *len = sh[i].sh_size;
+        return 1;
+    }
+    return 0;
 }
 
 /* Finds section ".packrs" of the ELF64-LE file fd (size n), setting *off
- * and *len. Returns 1 found, 0 not ELF or absent, negative if malformed. */
+ * and *len. Returns 1 found, 0 not ELF or absent, negative if malformed.
+ * Three preads: ELF header, section header table, section-name table. */
 static int find_elf_section(packrs_reader *r, int fd, uint64_t n, uint64_t *off,
                             uint64_t *len)
 {
     Elf64_Ehdr eh;
-    Elf64_Shdr sh, strtab;
-    char name[sizeof PK_ELF_SECTION];
-    uint64_t end;
+    Elf64_Shdr *sh = NULL;
+    char *names = NULL;
+    uint64_t end, tabsize;
+    int rc;
     if (n < sizeof eh || pread_all(fd, &eh, sizeof eh, 0) || memcmp(&eh, ELFMAG, SELFMAG) ||
         eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
         eh.e_shoff == 0 || eh.e_shnum == 0)
         return 0;
-    if (eh.e_shentsize != sizeof sh || eh.e_shstrndx >= eh.e_shnum ||
-        !pk_mul(eh.e_shnum, sizeof sh, &end) || !pk_add(end, eh.e_shoff, &end) || end > n ||
-        read_shdr(fd, &eh, eh.e_shstrndx, &strtab))
+    if (eh.e_shentsize != sizeof *sh || eh.e_shstrndx >= eh.e_shnum ||
+        !pk_mul(eh.e_shnum, sizeof *sh, &tabsize) || !pk_add(tabsize, eh.e_shoff, &end) ||
+        end > n)
         return packrs__fail(r, PACKRS_ECORRUPT, "malformed ELF section table (§7.1)");
-    if (!pk_add(strtab.sh_offset, strtab.sh_size, &end) || end > n)
-        return packrs__fail(r, PACKRS_ECORRUPT, "malformed ELF string table (§7.1)");
-    for (unsigned i = 0; i < eh.e_shnum; i++) {
-        if (read_shdr(fd, &eh, i, &sh))
-            return packrs__fail(r, PACKRS_EIO, "cannot read ELF section header %u", i);
-        if (sh.sh_name >= strtab.sh_size || strtab.sh_size - sh.sh_name < sizeof name ||
-            pread_all(fd, name, sizeof name, strtab.sh_offset + sh.sh_name) ||
-            memcmp(name, PK_ELF_SECTION, sizeof name) != 0)
-            continue;
-        if (sh.sh_type != SHT_PROGBITS)
-            return packrs__fail(r, PACKRS_ECORRUPT,
-                                "ELF section " PK_ELF_SECTION " is not PROGBITS (§7.1)");
-        if (!pk_add(sh.sh_offset, sh.sh_size, &end) || end > n)
-            return packrs__fail(r, PACKRS_ECORRUPT,
-                                "ELF section " PK_ELF_SECTION " lies outside the file (§7.1)");
-        *off = sh.sh_offset;
-        *len = sh.sh_size;
-        return 1;
-    }
-    return 0;
+    if (!(sh = malloc((size_t)tabsize)) || pread_all(fd, sh, (size_t)tabsize, eh.e_shoff))
+        rc = packrs__fail(r, sh ? PACKRS_EIO : PACKRS_ENOMEM, "cannot read ELF section table");
+    else if (!pk_add(sh[eh.e_shstrndx].sh_offset, sh[eh.e_shstrndx].sh_size, &end) ||
+             end > n || sh[eh.e_shstrndx].sh_size > MAX_SHSTRTAB)
+        rc = packrs__fail(r, PACKRS_ECORRUPT, "malformed ELF string table (§7.1)");
+    else if (!(names = malloc((size_t)sh[eh.e_shstrndx].sh_size + 1)) ||
+             pread_all(fd, names, (size_t)sh[eh.e_shstrndx].sh_size, sh[eh.e_shstrndx].sh_offset))
+        rc = packrs__fail(r, names ? PACKRS_EIO : PACKRS_ENOMEM, "cannot read ELF string table");
+    else
+        rc = scan_sections(r, sh, eh.e_shnum, names, sh[eh.e_shstrndx].sh_size, n, off, len);
+    free(names);
+    free(sh);
+    return rc;
 }
 
 /* Reads the §7.2 trailer at the end of fd (size n). 1 found, 0 absent,
