@@ -92,47 +92,49 @@ PyObject *pyembed__field_bytes(Finder *f, const char *name, const packrs_field *
     return b;
 }
 
+/* "<prefix>/a/b<suffix>" for resource name "a.b" (names are UTF-8).
+ * New reference. */
+static PyObject *virtual_path(Finder *f, const packrs_resource *res, const char *suffix)
+{
+    char stackbuf[256], *buf = stackbuf;
+    size_t need = res->name_len + strlen(suffix) + 1;
+    PyObject *out;
+    if (need > sizeof stackbuf && !(buf = PyMem_Malloc(need)))
+        return PyErr_NoMemory();
+    for (size_t i = 0; i < res->name_len; i++)
+        buf[i] = res->name[i] == '.' ? '/' : res->name[i];
+    strcpy(buf + res->name_len, suffix);
+    out = PyUnicode_FromFormat("%U/%s", f->prefix, buf);
+    if (buf != stackbuf)
+        PyMem_Free(buf);
+    return out;
+}
+
 /* Virtual (or, with FS_PATH, real) file path of res; None for namespace
  * packages. New reference. */
 PyObject *pyembed__origin(Finder *f, const packrs_resource *res)
 {
     packrs_field fp;
-    const char *suffix;
-    PyObject *rel, *out;
     int has = get_field(f, res, PACKRS_FIELD_FS_PATH, &fp);
     if (has < 0)
         return NULL;
     if (has) { /* UTF-8: the fs codec may not exist yet (and wants a NUL) */
         PyObject *rel = PyUnicode_DecodeUTF8(fp.data, (Py_ssize_t)fp.size, "surrogateescape");
-        out = rel ? PyUnicode_FromFormat("%s/%U", f->origin, rel) : NULL;
+        PyObject *out = rel ? PyUnicode_FromFormat("%s/%U", f->origin, rel) : NULL;
         Py_XDECREF(rel);
         return out;
     }
     if (res->kind & PACKRS_KIND_NAMESPACE)
         Py_RETURN_NONE;
-    suffix = res->kind & PACKRS_KIND_EXTENSION ? (res->kind & PACKRS_KIND_PACKAGE ?
-             "/__init__.so" : ".so") : res->kind & PACKRS_KIND_PACKAGE ?
-             "/__init__.py" : ".py";
-    rel = PyUnicode_FromStringAndSize(res->name, (Py_ssize_t)res->name_len);
-    if (!rel)
-        return NULL;
-    Py_SETREF(rel, PyObject_CallMethod(rel, "replace", "ss", ".", "/"));
-    out = rel ? PyUnicode_FromFormat("%U/%U%s", f->prefix, rel, suffix) : NULL;
-    Py_XDECREF(rel);
-    return out;
+    return virtual_path(f, res, res->kind & PACKRS_KIND_EXTENSION ?
+                        (res->kind & PACKRS_KIND_PACKAGE ? "/__init__.so" : ".so") :
+                        res->kind & PACKRS_KIND_PACKAGE ? "/__init__.py" : ".py");
 }
 
 /* Directory entry for package res: "<prefix>/a/b". New reference. */
 static PyObject *package_dir(Finder *f, const packrs_resource *res)
 {
-    PyObject *rel = PyUnicode_FromStringAndSize(res->name, (Py_ssize_t)res->name_len);
-    PyObject *out;
-    if (!rel)
-        return NULL;
-    Py_SETREF(rel, PyObject_CallMethod(rel, "replace", "ss", ".", "/"));
-    out = rel ? PyUnicode_FromFormat("%U/%U", f->prefix, rel) : NULL;
-    Py_XDECREF(rel);
-    return out;
+    return virtual_path(f, res, "");
 }
 
 /* Spec of a filesystem-relative resource (FS_PATH): importlib's own file

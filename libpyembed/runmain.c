@@ -88,16 +88,18 @@ static int set_globals(PyObject *g, PyObject *spec)
 {
     static const char *const keys[][2] = {
         {"__file__", "origin"}, {"__loader__", "loader"}, {"__package__", "parent"}};
-    if (PyDict_SetItemString(g, "__name__", PyUnicode_InternFromString("__main__")) ||
-        PyDict_SetItemString(g, "__spec__", spec) ||
+    PyObject *main_name = PyUnicode_InternFromString("__main__");
+    int rc = main_name ? PyDict_SetItemString(g, "__name__", main_name) : -1;
+    Py_XDECREF(main_name);
+    if (rc || PyDict_SetItemString(g, "__spec__", spec) ||
         PyDict_SetItemString(g, "__cached__", Py_None) ||
         PyDict_SetItemString(g, "__doc__", Py_None))
         return -1;
     for (size_t i = 0; i < 3; i++) {
         PyObject *v = PyObject_GetAttrString(spec, keys[i][1]);
-        int rc = v ? PyDict_SetItemString(g, keys[i][0], v) : -1;
+        int err = v ? PyDict_SetItemString(g, keys[i][0], v) : -1;
         Py_XDECREF(v);
-        if (rc)
+        if (err)
             return -1;
     }
     return 0;
