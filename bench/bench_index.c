@@ -12,6 +12,7 @@
  * Prints one "key=value" line per metric (times in ns). It exits 0 on any
  * timing and non-zero only when the blob cannot be opened or read.
  */
+#include "bench_util.h"
 #include "packrs.h"
 
 #include <stdint.h>
@@ -30,40 +31,6 @@ typedef struct names {
     size_t *len;
     size_t n;
 } names;
-
-static void die(const char *what, const char *detail)
-{
-    fprintf(stderr, "bench_index: %s: %s\n", what, detail);
-    exit(2);
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        die("malloc", "out of memory");
-    return p;
-}
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median of v[0..n-1]; sorts v. */
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* Opens the blob of exe or exits with the reader's message. */
 static packrs_reader *open_or_die(const char *exe)
@@ -152,6 +119,7 @@ int main(int argc, char **argv)
     struct stat st;
     size_t blob_len = 0;
     int iters = argc > 2 ? atoi(argv[2]) : 2000;
+    bench_name = "bench_index";
     if (argc < 2 || iters < 1) {
         fprintf(stderr, "usage: bench_index EXE [ITERATIONS]\n");
         return 2;

@@ -11,6 +11,7 @@
  *
  * Usage: bench_reader [--quick] [STDLIB_DIR]   (default /usr/lib/python3.11)
  */
+#include "bench_util.h"
 #include "packrs.h"
 
 #include <dirent.h>
@@ -50,44 +51,10 @@ static struct {
     int open_iters, verify_iters, lookup_rounds, fs_rounds;
 } cfg = {2000, 20, 1000, 20};
 
-static void die(const char *what, const char *detail)
-{
-    fprintf(stderr, "bench_reader: %s: %s\n", what, detail);
-    exit(2);
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        die("malloc", strerror(errno));
-    return p;
-}
-
 static char *xstrdup(const char *s)
 {
     size_t n = strlen(s) + 1;
     return memcpy(xmalloc(n), s, n);
-}
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median of v[0..n-1]; sorts v. */
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* Deterministic xorshift64*, so every run probes in the same order. */
@@ -704,6 +671,7 @@ int main(int argc, char **argv)
     const char *tmp = getenv("TMPDIR");
     char dir[4096], blob[4200];
     corpus c = {0};
+    bench_name = "bench_reader";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick"))
             cfg.open_iters = 1000, cfg.lookup_rounds = 20, cfg.fs_rounds = 2,

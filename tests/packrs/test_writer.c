@@ -444,8 +444,7 @@ static void test_writer__name_length_limit(void **state)
 }
 
 /* Keys may be as long as names (§5.4: at most 65535 bytes). Above that
- * the writer must refuse; that the code is ELIMIT (§8) is a known bug,
- * see test_bugs__long_key_is_elimit. */
+ * the writer refuses with ELIMIT, as for every limit (§8). */
 static void test_writer__key_length_limit(void **state)
 {
     packrs_writer *w = writer_new();
@@ -455,12 +454,39 @@ static void test_writer__key_length_limit(void **state)
     memset(key, 'k', 65536);
     key[65536] = 0;
     add_res(w, "p", 0);
-    assert_int_not_equal(packrs_writer_add_field(w, "p", PACKRS_FIELD_DATA_FILE, key,
-                                                 "x", 1, 0), PACKRS_OK);
+    expect_reject(w, packrs_writer_add_field(w, "p", PACKRS_FIELD_DATA_FILE, key,
+                                             "x", 1, 0), PACKRS_ELIMIT, "65535");
     key[65535] = 0;
     add_field(w, "p", PACKRS_FIELD_DATA_FILE, key, "x", 1, 0);
     free(key);
     packrs_writer_free(w);
+}
+
+/* A finish sorts the resources; the writer's name index must follow, or
+ * add_field on an existing resource says ENOTFOUND and add_resource
+ * accepts a duplicate (§4.7). (A regression test: it once did.) */
+static void test_writer__usable_after_finish(void **state)
+{
+    packrs_writer *w = writer_new();
+    void *buf;
+    size_t len;
+    unsigned char *blob;
+    packrs_reader *r;
+    (void)state;
+    for (char c = 'z'; c >= 'a'; c--) /* reverse order: the sort moves all */
+        add_res(w, (char[]){c, 0}, 0);
+    assert_int_equal(packrs_writer_finish_buffer(w, &buf, &len), PACKRS_OK);
+    free(buf);
+    assert_int_equal(packrs_writer_add_resource(w, "q", 0), PACKRS_EDUPLICATE);
+    assert_int_equal(packrs_writer_add_field(w, "q", PACKRS_FIELD_SOURCE, NULL, "x", 1, 0),
+                     PACKRS_OK);
+    assert_int_equal(packrs_writer_add_kind(w, "b", PACKRS_KIND_MODULE), PACKRS_OK);
+    blob = finish(w, &len);
+    r = open_ok(blob, len);
+    assert_int_equal(packrs_reader_count(r), 26);
+    assert_int_equal(packrs_reader_verify(r), PACKRS_OK);
+    packrs_reader_free(r);
+    free(blob);
 }
 
 static void test_writer__rejects_bad_keys(void **state)
@@ -650,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_writer__null_arguments),
         cmocka_unit_test(test_writer__fresh_writer_has_no_message),
         cmocka_unit_test(test_writer__strerror_and_type_names),
+        cmocka_unit_test(test_writer__usable_after_finish),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
