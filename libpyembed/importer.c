@@ -311,51 +311,59 @@ static PyObject *load_bytecode(Finder *f, const packrs_resource *res,
     return code;
 }
 
-PyObject *pyembed__get_code_res(Finder *f, const packrs_resource *res)
+/* Code object of res, whose file path is origin (a str). */
+static PyObject *code_for(Finder *f, const packrs_resource *res, PyObject *origin)
 {
     packrs_field bc;
-    PyObject *origin, *code;
     int has;
-    if (res->kind & PACKRS_KIND_NAMESPACE)
-        return Py_CompileString("", "<string>", Py_file_input);
-    if (!(origin = pyembed__origin(f, res)))
-        return NULL;
     if (f->bytecode_ok < 0)
         pyembed__check_magic(f);
     has = get_field(f, res, PACKRS_FIELD_BYTECODE + f->optimize, &bc);
     if (has < 0)
-        code = NULL;
-    else if (has && f->bytecode_ok)
-        code = load_bytecode(f, res, &bc, origin);
-    else
-        code = compile_source(f, res, origin, has ? f->magic_error :
-                              "no bytecode for this optimization level");
+        return NULL;
+    if (has && f->bytecode_ok)
+        return load_bytecode(f, res, &bc, origin);
+    return compile_source(f, res, origin, has ? f->magic_error :
+                          "no bytecode for this optimization level");
+}
+
+PyObject *pyembed__get_code_res(Finder *f, const packrs_resource *res)
+{
+    PyObject *origin, *code;
+    if (res->kind & PACKRS_KIND_NAMESPACE)
+        return Py_CompileString("", "<string>", Py_file_input);
+    if (!(origin = pyembed__origin(f, res)))
+        return NULL;
+    code = code_for(f, res, origin);
     Py_DECREF(origin);
     return code;
+}
+
+/* Looks up the module a loader method was asked about (runpy's "__main__"
+ * resolved to its real name). 1 found, -1 error set (ImportError if absent). */
+static int lookup_asked(Finder *f, PyObject *fullname, packrs_resource *res)
+{
+    PyObject *name = real_name(fullname);
+    int found = name ? lookup_obj(f, name, res) : -1;
+    Py_XDECREF(name);
+    return found;
 }
 
 static PyObject *finder_get_code(Finder *f, PyObject *fullname)
 {
     packrs_resource res;
-    PyObject *name = real_name(fullname), *out = NULL;
-    if (name && lookup_obj(f, name, &res) > 0)
-        out = pyembed__get_code_res(f, &res);
-    Py_XDECREF(name);
-    return out;
+    return lookup_asked(f, fullname, &res) < 0 ? NULL : pyembed__get_code_res(f, &res);
 }
 
 static PyObject *finder_get_source(Finder *f, PyObject *fullname)
 {
     packrs_resource res;
     packrs_field src;
-    PyObject *name = real_name(fullname), *bytes, *ext, *out = NULL;
+    PyObject *bytes, *ext, *out = NULL;
     int has;
-    if (!name || lookup_obj(f, name, &res) < 0 ||
-        (has = get_field(f, &res, PACKRS_FIELD_SOURCE, &src)) < 0) {
-        Py_XDECREF(name);
+    if (lookup_asked(f, fullname, &res) < 0 ||
+        (has = get_field(f, &res, PACKRS_FIELD_SOURCE, &src)) < 0)
         return NULL;
-    }
-    Py_DECREF(name);
     if (!has)
         Py_RETURN_NONE;
     if (!(bytes = pyembed__field_bytes(f, res.name, &src)))
@@ -373,10 +381,7 @@ static PyObject *finder_get_source(Finder *f, PyObject *fullname)
 static PyObject *finder_is_package(Finder *f, PyObject *fullname)
 {
     packrs_resource res;
-    PyObject *name = real_name(fullname);
-    int found = name ? lookup_obj(f, name, &res) : -1;
-    Py_XDECREF(name);
-    if (found < 0)
+    if (lookup_asked(f, fullname, &res) < 0)
         return NULL;
     return PyBool_FromLong((res.kind & (PACKRS_KIND_PACKAGE | PACKRS_KIND_NAMESPACE)) != 0);
 }
@@ -384,10 +389,8 @@ static PyObject *finder_is_package(Finder *f, PyObject *fullname)
 static PyObject *finder_get_filename(Finder *f, PyObject *fullname)
 {
     packrs_resource res;
-    PyObject *name = real_name(fullname), *origin;
-    int found = name ? lookup_obj(f, name, &res) : -1;
-    Py_XDECREF(name);
-    if (found < 0 || !(origin = pyembed__origin(f, &res)))
+    PyObject *origin;
+    if (lookup_asked(f, fullname, &res) < 0 || !(origin = pyembed__origin(f, &res)))
         return NULL;
     if (origin == Py_None) {
         Py_DECREF(origin);
@@ -416,47 +419,63 @@ static PyObject *finder_create_module(Finder *f, PyObject *spec)
     return pyembed__ext_load_field(f, spec, &res, &fld);
 }
 
-/* Sets module.__file__ to res's origin (see make_spec) and __cached__ to
- * None: there is no cache file. */
-static int set_file(Finder *f, PyObject *module, const packrs_resource *res)
+/* Sets module.__file__ to origin (see make_spec) and __cached__ to None:
+ * there is no cache file. */
+static int set_file(PyObject *module, PyObject *origin)
 {
-    PyObject *origin = pyembed__origin(f, res);
-    int rc = origin ? PyObject_SetAttrString(module, "__file__", origin) : -1;
-    Py_XDECREF(origin);
-    return rc ? rc : PyObject_SetAttrString(module, "__cached__", Py_None);
+    if (PyObject_SetAttrString(module, "__file__", origin) < 0)
+        return -1;
+    return PyObject_SetAttrString(module, "__cached__", Py_None);
+}
+
+/* Runs res's code in module's namespace; origin is its spec's origin, made
+ * by make_spec, so the path is not built again. */
+static PyObject *exec_code(Finder *f, PyObject *module, const packrs_resource *res,
+                           PyObject *origin)
+{
+    PyObject *dict = PyModule_GetDict(module), *code, *r;
+    if (set_file(module, origin) < 0 || !(code = code_for(f, res, origin)))
+        return NULL;
+    /* exec() adds __builtins__ to the globals; PyEval_EvalCode does not,
+     * and code (numpy's, eval() with module globals) expects it there. */
+    if (PyDict_SetDefault(dict, f->builtins_key, PyEval_GetBuiltins()) == NULL) {
+        Py_DECREF(code);
+        return NULL;
+    }
+    r = PyEval_EvalCode(code, dict, dict);
+    Py_DECREF(code);
+    if (!r)
+        return NULL;
+    Py_DECREF(r);
+    Py_RETURN_NONE;
 }
 
 /* exec_module(module) */
 static PyObject *finder_exec_module(Finder *f, PyObject *module)
 {
     packrs_resource res;
-    PyObject *spec = PyObject_GetAttrString(module, "__spec__"), *name, *code, *r;
+    PyObject *spec = PyObject_GetAttrString(module, "__spec__"), *name, *origin, *r = NULL;
     int found;
     name = spec ? PyObject_GetAttrString(spec, "name") : NULL;
+    origin = name ? PyObject_GetAttrString(spec, "origin") : NULL;
     Py_XDECREF(spec);
-    found = name ? lookup_obj(f, name, &res) : -1;
-    Py_XDECREF(name);
-    if (found < 0)
-        return NULL;
-    if (res.kind & PACKRS_KIND_EXTENSION)
-        return PyObject_CallMethod(f->imp, "exec_dynamic", "O", module);
-    if (res.kind & PACKRS_KIND_NAMESPACE)
-        Py_RETURN_NONE;
-    if (set_file(f, module, &res) < 0 || !(code = pyembed__get_code_res(f, &res)))
-        return NULL;
-    /* exec() adds __builtins__ to the globals; PyEval_EvalCode does not,
-     * and code (numpy's, eval() with module globals) expects it there. */
-    if (PyDict_SetDefault(PyModule_GetDict(module), f->builtins_key,
-                          PyEval_GetBuiltins()) == NULL) {
-        Py_DECREF(code);
-        return NULL;
+    found = origin ? lookup_obj(f, name, &res) : -1;
+    if (found > 0 && !PyUnicode_Check(origin) &&
+        !(res.kind & (PACKRS_KIND_EXTENSION | PACKRS_KIND_NAMESPACE))) {
+        Py_SETREF(origin, pyembed__origin(f, &res)); /* a spec not from make_spec */
+        found = origin ? found : -1;
     }
-    r = PyEval_EvalCode(code, PyModule_GetDict(module), PyModule_GetDict(module));
-    Py_DECREF(code);
-    if (!r)
-        return NULL;
-    Py_DECREF(r);
-    Py_RETURN_NONE;
+    if (found < 0)
+        r = NULL;
+    else if (res.kind & PACKRS_KIND_EXTENSION)
+        r = PyObject_CallMethod(f->imp, "exec_dynamic", "O", module);
+    else if (res.kind & PACKRS_KIND_NAMESPACE)
+        r = Py_NewRef(Py_None);
+    else
+        r = exec_code(f, module, &res, origin);
+    Py_XDECREF(name);
+    Py_XDECREF(origin);
+    return r;
 }
 
 static PyObject *finder_invalidate_caches(Finder *f, PyObject *noargs)
