@@ -323,7 +323,7 @@ static PyObject *code_for(Finder *f, const packrs_resource *res, PyObject *origi
         return NULL;
     if (has && f->bytecode_ok)
         return load_bytecode(f, res, &bc, origin);
-    return compile_source(f, res, origin, has ? f->magic_error :
+    return compile_source(f, res, origin, has ? f->magic_msg :
                           "no bytecode for this optimization level");
 }
 

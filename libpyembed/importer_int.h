@@ -15,8 +15,7 @@ typedef struct Finder {
     long blob_magic;        /* magic the blob records, -1 if none */
     int extload_mode;       /* enum pyembed_extload */
     int fast_exit;          /* config.fast_exit (used by runmain.c) */
-    const char *magic_error; /* why bytecode is refused, when it is */
-    char magic_msg[160];
+    char magic_msg[160];    /* why bytecode is refused, when it is */
     PyObject *module_spec;  /* _frozen_importlib.ModuleSpec */
     PyObject *fix_co_filename; /* _imp._fix_co_filename */
     PyObject *imp;          /* the _imp module */
@@ -61,7 +60,7 @@ PyObject *pyembed__subpackages(Finder *f, PyObject *package);
 PyObject *pyembed__find_distributions(Finder *f, PyObject *args);
 PyObject *pyembed__distinfo_resources(Finder *f, PyObject *noargs);
 PyObject *pyembed__distinfo_file(Finder *f, PyObject *args);
-/* install.c: sets f->bytecode_ok and f->magic_error. */
+/* install.c: sets f->bytecode_ok and f->magic_msg. */
 void pyembed__check_magic(Finder *f);
 /* Creates extension module spec from EXTENSION field fld of res. */
 PyObject *pyembed__ext_load_field(Finder *f, PyObject *spec,

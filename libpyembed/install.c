@@ -48,7 +48,6 @@ void pyembed__check_magic(Finder *f)
         snprintf(f->magic_msg, sizeof f->magic_msg,
                  "bytecode was compiled for Python magic %ld, this interpreter "
                  "expects %ld", f->blob_magic, ours);
-    f->magic_error = f->magic_msg;
 }
 
 /* A new Finder for it's reader, with the import-system helpers it uses. */

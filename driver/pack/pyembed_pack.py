@@ -59,6 +59,13 @@ class Module:
         self.path = path          # .py / __init__.py / .so, None for namespace
         self.data = {}            # data-file key -> absolute path
         self.origin = root_kind   # "app" or "stdlib"
+        self._source = None
+
+    def source(self):
+        """The module's source bytes, read once."""
+        if self._source is None:
+            self._source = read(self.path)
+        return self._source
 
 
 def is_identifier(name):
@@ -339,46 +346,49 @@ def select(args, mods, comp):
 
 
 class Compiler:
-    """compile() + marshal with a content-hash keyed on-disk cache."""
+    """compile() + marshal with a content-hash keyed on-disk cache; each
+    module's source is read and hashed once per build."""
 
     def __init__(self, optimize, cache_dir):
         self.optimize = optimize
         self.cache_dir = cache_dir
         self.hits, self.misses = set(), set()  # cache keys, each counted once
-        self.memo = {}  # key -> bytecode: one answer per module per build
+        self.keys = {}   # module name -> (rel, key, cache path or None)
+        self.memo = {}   # module name -> bytecode: one answer per module per build
 
-    def _key(self, m, source):
-        rel = m.name.replace(".", "/") + ("/__init__.py" if m.kind == "package" else ".py")
-        key = hashlib.sha256(MAGIC + bytes([self.optimize]) + rel.encode() + b"\0" + source).hexdigest()
-        return rel, key, self.cache_dir and os.path.join(self.cache_dir, key[:2], key)
+    def _key(self, m):
+        if m.name not in self.keys:
+            rel = m.name.replace(".", "/") + ("/__init__.py" if m.kind == "package" else ".py")
+            key = hashlib.sha256(MAGIC + bytes([self.optimize]) + rel.encode() + b"\0"
+                                 + m.source()).hexdigest()
+            self.keys[m.name] = (rel, key, self.cache_dir and
+                                 os.path.join(self.cache_dir, key[:2], key))
+        return self.keys[m.name]
 
     def imports(self, m):
         """Import statements of module m, cached beside its bytecode."""
-        source = read(m.path)
-        _, _, cached = self._key(m, source)
+        cached = self._key(m)[2]
         if cached and os.path.exists(cached + ".imports"):
             with open(cached + ".imports") as f:
                 return json.load(f)
-        found = code_imports(marshal.loads(self.bytecode(m, source)))
+        found = code_imports(marshal.loads(self.bytecode(m)))
         if cached:
             store(cached + ".imports", json.dumps(found).encode())
         return found
 
-    def bytecode(self, m, source):
-        rel, key, cached = self._key(m, source)
-        if key in self.memo:
-            return self.memo[key]
-        self.memo[key] = data = self._bytecode(m, source, rel, key, cached)
-        return data
+    def bytecode(self, m):
+        if m.name not in self.memo:
+            self.memo[m.name] = self._bytecode(m, *self._key(m))
+        return self.memo[m.name]
 
-    def _bytecode(self, m, source, rel, key, cached):
+    def _bytecode(self, m, rel, key, cached):
         if cached and os.path.exists(cached):
             self.hits.add(key)
             with open(cached, "rb") as f:
                 return f.read()
         self.misses.add(key)
         try:
-            code = compile(source, rel, "exec", dont_inherit=True, optimize=self.optimize)
+            code = compile(m.source(), rel, "exec", dont_inherit=True, optimize=self.optimize)
         except SyntaxError as e:
             e.filename = m.path
             raise syntax_error(e) from None
@@ -464,8 +474,8 @@ def write_on_disk(m, comp, args, prefix):
     if m.kind == "extension":
         copy_origin_libs(m.path, target)
     else:
-        source = read(m.path)
-        code = marshal.loads(comp.bytecode(m, source))
+        source = m.source()
+        code = marshal.loads(comp.bytecode(m))
         pyc = importlib.util.cache_from_source(target, optimization=args.optimize or "")
         os.makedirs(os.path.dirname(pyc), exist_ok=True)
         with open(pyc, "wb") as f:
@@ -511,11 +521,10 @@ def add_module(w, m, comp, args):
     if m.kind == "extension":
         w.add_field(m.name, P.FIELD_EXTENSION, None, read(m.path), args.compress)
     elif m.path:
-        source = read(m.path)
-        w.add_field(m.name, P.FIELD_BYTECODE + args.optimize, None, comp.bytecode(m, source),
+        w.add_field(m.name, P.FIELD_BYTECODE + args.optimize, None, comp.bytecode(m),
                     args.compress)
         if args.sources == "all" or (args.sources == "app" and m.origin == "app"):
-            w.add_field(m.name, P.FIELD_SOURCE, None, source, args.compress)
+            w.add_field(m.name, P.FIELD_SOURCE, None, m.source(), args.compress)
     for key, path in sorted(m.data.items()):
         w.add_field(m.name, P.FIELD_DATA_FILE, key, read(path), args.compress)
 
