@@ -4,7 +4,8 @@
  * This is the only public header of libpyembed. Anything not declared here
  * is private and may change without notice.
  *
- * Lifecycle: pyembed_config_init() -> set fields -> pyembed_interp_create()
+ * Lifecycle: pyembed_config_init(&cfg, PYEMBED_CONFIG_VERSION) -> set
+ * fields -> pyembed_interp_create()
  * -> pyembed_interp_run() and/or pyembed_exec()/pyembed_call() ->
  * pyembed_interp_free(). One interpreter per process (CPython's own limit
  * for a main interpreter); the thread that creates it holds the GIL.
@@ -28,7 +29,9 @@ extern "C" {
 
 #include "pyembed_version.h" /* PYEMBED_VERSION_MAJOR/MINOR/PATCH/NUMBER/STRING */
 
-#define PYEMBED_CONFIG_VERSION 1
+/** Version of pyembed_config this header declares. Version 1: the fields
+ *  up to fast_exit; version 2 added child_commands. */
+#define PYEMBED_CONFIG_VERSION 2
 
 /** Error codes; values are part of the ABI and never renumbered. */
 enum pyembed_error {
@@ -73,17 +76,19 @@ enum pyembed_allocator {
     PYEMBED_ALLOCATOR_DEBUG = 2    /* pymalloc with CPython's debug hooks */
 };
 
-/** Interpreter configuration. Initialise with pyembed_config_init(); fields
- *  may be added at the end in later versions (guarded by version). All
- *  strings are borrowed and copied by pyembed_interp_create(). */
+/** Interpreter configuration. Initialise with pyembed_config_init(); later
+ *  versions only add fields at the end, and the library reads only the
+ *  fields of the version a config was initialised with (older callers
+ *  keep working; new fields then have their defaults). All strings are
+ *  borrowed and copied by pyembed_interp_create(). */
 typedef struct pyembed_config {
-    unsigned version;          /* PYEMBED_CONFIG_VERSION */
+    unsigned version;          /* set by pyembed_config_init() */
     int resources;             /* enum pyembed_resources */
     const void *blob;          /* RESOURCES_MEMORY */
     size_t blob_len;
     const char *path;          /* RESOURCES_FILE / RESOURCES_EXE */
     int run;                   /* enum pyembed_run */
-    const char *run_module;
+    const char *run_module;    /* dotted module name (RUN_MODULE) */
     const char *run_code;
     int argc;                  /* sys.argv = argv[0..argc) (argv[0]: name) */
     char *const *argv;
@@ -105,15 +110,27 @@ typedef struct pyembed_config {
                                   exits with an int), join threads, run
                                   atexit, flush stdio and _exit() without
                                   finalising objects (default 0) */
+    /* version 2 */
+    int child_commands;        /* with RUN_BLOB, 1: argv shaped like
+                                  python's `EXE [flags] -c CODE`, `-m MOD`
+                                  or `--multiprocessing-fork ...` runs that
+                                  instead of the app, as multiprocessing
+                                  and subprocess expect of sys.executable;
+                                  0: argv goes to the app untouched
+                                  (default 1) */
 } pyembed_config;
 
 typedef struct pyembed_interp pyembed_interp;
 
-/** Sets cfg to defaults (version, isolated, no site, in-memory only). */
-PYEMBED_API int pyembed_config_init(pyembed_config *cfg);
+/** Sets the fields config version `version` has to their defaults
+ *  (isolated, no site, in-memory only) and cfg->version = version; writes
+ *  nothing beyond them. Pass PYEMBED_CONFIG_VERSION; any version from 1 to
+ *  it is accepted, anything else is PYEMBED_EINVAL (cfg untouched). */
+PYEMBED_API int pyembed_config_init(pyembed_config *cfg, unsigned version);
 
-/** Validates cfg, opens the resources and initialises CPython with the
- *  in-memory importer first on sys.meta_path. As with sqlite3_open(),
+/** Validates cfg (reading only the fields of cfg->version), opens the
+ *  resources and initialises CPython with the in-memory importer first on
+ *  sys.meta_path. As with sqlite3_open(),
  *  *out is set even on failure (except ENOMEM) so errmsg can be read. */
 PYEMBED_API int pyembed_interp_create(pyembed_interp **out,
                                       const pyembed_config *cfg);

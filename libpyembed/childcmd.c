@@ -5,9 +5,12 @@
  * multiprocessing's spawn and forkserver start methods and its resource
  * tracker run `EXE [flags] -c CODE`, frozen-mode spawn runs
  * `EXE --multiprocessing-fork key=N ...`, and apps run
- * `subprocess.run([sys.executable, "-c", ...])`. With PYEMBED_RUN_BLOB a
- * packed executable therefore treats these argument shapes as python would,
- * in its own packed environment, instead of starting the app.
+ * `subprocess.run([sys.executable, "-c", ...])`. With PYEMBED_RUN_BLOB (and
+ * config.child_commands, the default) a packed executable therefore treats
+ * these argument shapes as python would, in its own packed environment,
+ * instead of starting the app. No Python source is built here: -c runs the
+ * caller's code as it is, -m names the module, and the multiprocessing
+ * child runs the stdlib's own frozen-executable entry point.
  * (Consequence: an app cannot take "-c", "-m" or "--multiprocessing-fork"
  * as its first argument; docs/runtime.md says so.)
  */
@@ -48,31 +51,18 @@ static int set_argv(pyembed_interp *it, const char *first, int from)
     return PYEMBED_OK;
 }
 
-/* `--multiprocessing-fork key=N...`: spawn_main with those integers. */
+/* `EXE --multiprocessing-fork key=N...`: the stdlib's own entry for
+ * frozen executables, which parses those arguments from sys.argv itself
+ * (so sys.argv stays as it is: is_forking() checks argv[1]). */
 static int mp_fork(pyembed_interp *it)
 {
-    size_t len = 80;
-    char *code;
-    for (int i = 2; i < it->cfg.argc; i++)
-        len += strlen(it->argv[i]) + 2;
-    if (!(code = malloc(len)))
-        return pyembed__fail(it, PYEMBED_ENOMEM, "out of memory");
-    strcpy(code, "from multiprocessing.spawn import spawn_main; spawn_main(");
-    for (int i = 2; i < it->cfg.argc; i++) {
-        const char *a = it->argv[i], *eq = strchr(a, '=');
-        if (!eq || eq == a || strspn(a, "abcdefghijklmnopqrstuvwxyz_") != (size_t)(eq - a) ||
-            !eq[1] || strspn(eq + 1, "-0123456789") != strlen(eq + 1)) {
-            free(code);
-            return pyembed__fail(it, PYEMBED_EINVAL, "bad --multiprocessing-fork "
-                                 "argument '%s'", a);
-        }
-        strcat(strcat(code, a), ", ");
-    }
-    strcat(code, ")");
+    static const char code[] =
+        "from multiprocessing.spawn import freeze_support; freeze_support()";
     free(it->run_code);
-    it->run_code = code;
+    if (!(it->run_code = strdup(code)))
+        return pyembed__fail(it, PYEMBED_ENOMEM, "out of memory");
     it->cfg.run = PYEMBED_RUN_CODE;
-    return 1; /* sys.argv stays: spawn_main checks argv[1] is the flag */
+    return 1;
 }
 
 /* Recognises the invocations above in it's argv and sets the run entry

@@ -1,20 +1,59 @@
-/* config.c — pyembed_config defaults, validation and private copies. */
+/*
+ * config.c — pyembed_config: defaults, versions, validation and the
+ * interpreter's private copies.
+ *
+ * Versioning follows libgit2's git_clone_options_init(opts, version): a
+ * caller compiled against config version v has a struct that ends after
+ * the last field of v. pyembed_config_init() writes only that prefix, and
+ * pyembed__config_adopt() reads only that prefix, over a config of the
+ * current version filled with defaults.
+ */
 #include "pyembed_int.h"
+#include "platform_int.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-int pyembed_config_init(pyembed_config *cfg)
+#define END_OF(field) \
+    (offsetof(pyembed_config, field) + sizeof(((pyembed_config *)0)->field))
+
+/* Bytes of a version-v config, indexed by v: the end of v's last field.
+ * A new version appends a line here (and to docs in pyembed.h). */
+static const size_t config_end[] = {
+    0,                       /* 0: no such version */
+    END_OF(fast_exit),       /* 1 */
+    END_OF(child_commands),  /* 2: + child_commands */
+};
+
+_Static_assert(sizeof config_end / sizeof config_end[0] == PYEMBED_CONFIG_VERSION + 1,
+               "config_end needs one entry per config version");
+
+/* Size of a caller's config of version v; 0 for an unknown version. */
+static size_t config_size(unsigned v)
 {
-    if (!cfg)
-        return PYEMBED_EINVAL;
-    memset(cfg, 0, sizeof *cfg);
-    cfg->version = PYEMBED_CONFIG_VERSION;
-    cfg->isolated = 1;
-    cfg->sys_frozen = 1;
-    cfg->install_signal_handlers = 1;
+    return v >= 1 && v <= PYEMBED_CONFIG_VERSION ? config_end[v] : 0;
+}
+
+/* A complete current-version config holding the defaults. */
+static void config_defaults(pyembed_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->version = PYEMBED_CONFIG_VERSION;
+    c->isolated = 1;
+    c->sys_frozen = 1;
+    c->install_signal_handlers = 1;
+    c->child_commands = 1;
+}
+
+int pyembed_config_init(pyembed_config *cfg, unsigned version)
+{
+    pyembed_config d;
+    size_t n = config_size(version);
+    if (!cfg || !n)
+        return PYEMBED_EINVAL; /* nothing written: its size is unknown */
+    config_defaults(&d);
+    d.version = version;
+    memcpy(cfg, &d, n);
     return PYEMBED_OK;
 }
 
@@ -25,29 +64,23 @@ static int dup_opt(char **dst, const char *s)
     return s && !(*dst = strdup(s)) ? -1 : 0;
 }
 
-/* 1 when s can be a dotted module name: no quote, backslash, space or
- * control character (it is quoted into a command by python_init.c). */
 int pyembed__module_name_ok(const char *s)
 {
-    for (; *s; s++)
-        if ((unsigned char)*s <= ' ' || *s == '\'' || *s == '"' || *s == '\\' ||
-            *s == 0x7f)
+    size_t part = 0; /* length of the current dotted part */
+    for (; *s; s++) {
+        if (*s != '.')
+            part++;
+        else if (part == 0)
             return 0;
-    return 1;
+        else
+            part = 0;
+    }
+    return part > 0;
 }
 
-/* Checks the enum and range fields of cfg. */
-static int check_fields(pyembed_interp *it, const pyembed_config *c)
+/* Checks the run entry of c. */
+static int check_run(pyembed_interp *it, const pyembed_config *c)
 {
-    if (c->version != PYEMBED_CONFIG_VERSION)
-        return pyembed__fail(it, PYEMBED_EINVAL, "config version %u unknown (call "
-                             "pyembed_config_init)", c->version);
-    if (c->resources < PYEMBED_RESOURCES_NONE || c->resources > PYEMBED_RESOURCES_EXE)
-        return pyembed__fail(it, PYEMBED_EINVAL, "bad resources value %d", c->resources);
-    if (c->resources == PYEMBED_RESOURCES_MEMORY && !c->blob)
-        return pyembed__fail(it, PYEMBED_EINVAL, "resources=MEMORY needs blob");
-    if (c->resources == PYEMBED_RESOURCES_FILE && !c->path)
-        return pyembed__fail(it, PYEMBED_EINVAL, "resources=FILE needs path");
     if (c->run < PYEMBED_RUN_NONE || c->run > PYEMBED_RUN_BLOB)
         return pyembed__fail(it, PYEMBED_EINVAL, "bad run value %d", c->run);
     if (c->run == PYEMBED_RUN_MODULE && (!c->run_module || !*c->run_module))
@@ -58,6 +91,22 @@ static int check_fields(pyembed_interp *it, const pyembed_config *c)
         return pyembed__fail(it, PYEMBED_EINVAL, "run=CODE needs run_code");
     if (c->run == PYEMBED_RUN_BLOB && c->resources == PYEMBED_RESOURCES_NONE)
         return pyembed__fail(it, PYEMBED_EINVAL, "run=BLOB needs resources");
+    if (c->child_commands != 0 && c->child_commands != 1)
+        return pyembed__fail(it, PYEMBED_EINVAL, "child_commands must be 0 or 1");
+    return PYEMBED_OK;
+}
+
+/* Checks the enum and range fields of c (a complete current config). */
+static int check_fields(pyembed_interp *it, const pyembed_config *c)
+{
+    if (c->resources < PYEMBED_RESOURCES_NONE || c->resources > PYEMBED_RESOURCES_EXE)
+        return pyembed__fail(it, PYEMBED_EINVAL, "bad resources value %d", c->resources);
+    if (c->resources == PYEMBED_RESOURCES_MEMORY && !c->blob)
+        return pyembed__fail(it, PYEMBED_EINVAL, "resources=MEMORY needs blob");
+    if (c->resources == PYEMBED_RESOURCES_FILE && !c->path)
+        return pyembed__fail(it, PYEMBED_EINVAL, "resources=FILE needs path");
+    if (check_run(it, c))
+        return PYEMBED_EINVAL;
     if (c->optimize < 0 || c->optimize > 2)
         return pyembed__fail(it, PYEMBED_EINVAL, "optimize must be 0, 1 or 2");
     if (c->argc < 0 || (c->argc > 0 && !c->argv))
@@ -74,15 +123,19 @@ static int check_fields(pyembed_interp *it, const pyembed_config *c)
     return PYEMBED_OK;
 }
 
-/* Absolute path of this process's executable into a malloc'd string. */
-static char *self_exe(void)
+/* Reads the caller's config c into it->cfg: only the bytes c's version
+ * has, over the defaults of the current version. */
+static int read_versioned(pyembed_interp *it, const pyembed_config *c)
 {
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0)
-        return strdup("/proc/self/exe");
-    buf[n] = 0;
-    return strdup(buf);
+    size_t n = config_size(c->version); /* version: first field of all */
+    if (!n)
+        return pyembed__fail(it, PYEMBED_EINVAL, "config version %u unknown: this "
+                             "library knows 1 to %d (call pyembed_config_init(cfg, "
+                             "PYEMBED_CONFIG_VERSION))", c->version, PYEMBED_CONFIG_VERSION);
+    config_defaults(&it->cfg);
+    memcpy(&it->cfg, c, n);
+    it->cfg.version = PYEMBED_CONFIG_VERSION; /* complete from here on */
+    return PYEMBED_OK;
 }
 
 /* Directory part of path as a malloc'd string. */
@@ -111,13 +164,13 @@ static int copy_argv(pyembed_interp *it, const pyembed_config *c)
     return 0;
 }
 
-int pyembed__config_adopt(pyembed_interp *it, const pyembed_config *c)
+int pyembed__config_adopt(pyembed_interp *it, const pyembed_config *cfg)
 {
-    int rc = check_fields(it, c);
-    if (rc)
+    const pyembed_config *c = &it->cfg;
+    int rc = read_versioned(it, cfg);
+    if (rc || (rc = check_fields(it, c)))
         return rc;
-    it->cfg = *c;
-    it->exe = c->executable ? strdup(c->executable) : self_exe();
+    it->exe = c->executable ? strdup(c->executable) : pyembed__platform_exe_path();
     if (!it->exe || (c->origin ? dup_opt(&it->origin, c->origin) :
                      !(it->origin = dir_of(it->exe))) ||
         dup_opt(&it->run_module, c->run_module) || dup_opt(&it->run_code, c->run_code) ||

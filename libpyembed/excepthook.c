@@ -8,12 +8,13 @@
  * built-in hook, so an error is never hidden.
  */
 #include "pyembed_int.h"
+#include "pycompat_int.h"
 
 /* excepthook(type, value, tb) */
 static PyObject *excepthook(PyObject *self, PyObject *const *args, Py_ssize_t n)
 {
     PyObject *tb, *r = NULL;
-    int sigint = pyembed__sigint_exit_flag(0, 0); /* set if uncaught KI */
+    int sigint = pyembed__compat_sigint_exit_flag(0, 0); /* set if uncaught KI */
     (void)self;
     if (n != 3)
         return PyErr_Format(PyExc_TypeError, "excepthook takes 3 arguments");
@@ -27,7 +28,7 @@ static PyObject *excepthook(PyObject *self, PyObject *const *args, Py_ssize_t n)
             Py_RETURN_NONE;
         r = PyObject_Vectorcall(dflt, args, 3, NULL);
     }
-    pyembed__sigint_exit_flag(1, sigint); /* undo resets by our imports */
+    pyembed__compat_sigint_exit_flag(1, sigint); /* undo resets by our imports */
     return r;
 }
 

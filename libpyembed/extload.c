@@ -1,21 +1,22 @@
 /*
  * extload.c — loading extension modules whose shared library is in memory.
  *
- * The bytes go to an anonymous memfd (or, when memfd is missing or its
- * pages cannot be mapped executable, to a file in a private 0700
- * directory, deleted right after dlopen). CPython's own _imp.create_dynamic
- * then dlopens that path, so single- and multi-phase init behave exactly
- * as for files. memfds stay open for the process's life: glibc matches
- * already-loaded libraries by path name, so a reused /proc/self/fd/N would
- * alias an earlier library. Nothing here searches the current directory.
+ * The policy: the bytes go to an anonymous in-memory file (Linux: a memfd,
+ * platform_linux.c) or, when there is none or its pages cannot be mapped
+ * executable, to a file in a private 0700 directory, deleted right after
+ * dlopen. CPython's own _imp.create_dynamic then dlopens that path, so
+ * single- and multi-phase init behave exactly as for files. In-memory
+ * files stay open for the process's life: glibc matches already-loaded
+ * libraries by path name, so a reused /proc/self/fd/N would alias an
+ * earlier library. Nothing here searches the current directory.
  */
 #include "importer_int.h"
+#include "platform_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,28 +46,19 @@ static int write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
-/* 1 when fd's pages can be mapped executable (memfd not noexec). */
-static int exec_mappable(int fd)
-{
-    void *p = mmap(NULL, 1, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED)
-        return 0;
-    munmap(p, 1);
-    return 1;
-}
-
-/* memfd holding the library; path gets "/proc/self/fd/N". -1 if unusable. */
+/* An in-memory file holding the library (platform_int.h), with path set
+ * to the name dlopen opens it by. -1 if unusable: none, or not mappable
+ * executable. */
 static int via_memfd(const char *name, const void *so, size_t len, char *path,
                      size_t pathlen)
 {
-    int fd = memfd_create(name, MFD_CLOEXEC);
+    int fd = pyembed__platform_memfile(name, path, pathlen);
     if (fd < 0)
         return -1;
-    if (write_all(fd, so, len) || !exec_mappable(fd)) {
+    if (write_all(fd, so, len) || !pyembed__platform_exec_mappable(fd)) {
         close(fd);
         return -1;
     }
-    snprintf(path, pathlen, "/proc/self/fd/%d", fd);
     return fd;
 }
 

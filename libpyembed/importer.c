@@ -1,47 +1,18 @@
 /*
- * importer.c — the in-memory meta-path finder/loader, module "_pyembed".
+ * importer.c — the in-memory meta-path finder/loader _pyembed.PackedImporter:
+ * its method table and the loader methods. This is the top of the
+ * importer's files; the helpers it calls (lookup.c, spec.c, code.c,
+ * extload.c, pathentry.c, resources.c) never call back up.
  *
  * One object is finder and loader (like zipimporter): find_spec() is one
- * O(1) blob lookup by full module name, get_code() unmarshals bytecode
- * straight from the mapping. Virtual paths follow zipimport: a module's
- * __file__ is "<executable>/<pkg>/<mod>.py", a path that can never exist
- * on disk (the executable is a file), so nothing is ever read from there.
- * Integrity: any checksum failure becomes ImportError naming the module.
+ * O(1) blob lookup by full module name (spec.c), get_code() unmarshals
+ * bytecode straight from the mapping (code.c). Integrity: any checksum
+ * failure becomes ImportError naming the module.
  */
-#include "pyembed_int.h"
 #include "importer_int.h"
+#include "pycompat_int.h"
 
-#include <errno.h>
 #include <structmember.h>
-#include <string.h>
-
-/* Raises ImportError for a packrs failure on module name; returns NULL. */
-PyObject *pyembed__import_error(Finder *f, const char *name, int rc)
-{
-    PyObject *msg = PyUnicode_FromFormat(
-        "pyembed: packed resource '%s' cannot be used: %s (%s)", name,
-        packrs_reader_errmsg(f->reader), packrs_strerror(rc));
-    PyObject *nm = PyUnicode_FromString(name);
-    if (msg && nm)
-        PyErr_SetImportError(msg, nm, Py_None);
-    Py_XDECREF(msg);
-    Py_XDECREF(nm);
-    return NULL;
-}
-
-/* Looks name up. Returns 1 found (fills *res), 0 absent, -1 error set.
- * Only resources that are importable (module kinds) count. */
-int pyembed__lookup(Finder *f, const char *name, Py_ssize_t len,
-                    packrs_resource *res)
-{
-    int rc = packrs_reader_find(f->reader, name, (size_t)len, res);
-    if (rc == PACKRS_ENOTFOUND)
-        return 0;
-    if (rc)
-        return pyembed__import_error(f, name, rc), -1;
-    return (res->kind & (PACKRS_KIND_MODULE | PACKRS_KIND_PACKAGE |
-                         PACKRS_KIND_NAMESPACE | PACKRS_KIND_EXTENSION)) != 0;
-}
 
 /* Like pyembed__lookup for a str argument; ImportError when absent. */
 static int lookup_obj(Finder *f, PyObject *fullname, packrs_resource *res)
@@ -64,165 +35,6 @@ static int lookup_obj(Finder *f, PyObject *fullname, packrs_resource *res)
     return found;
 }
 
-/* Borrowed field of res, or NULL: *rc is 0 (absent) or an error (set). */
-static int get_field(Finder *f, const packrs_resource *res, int type,
-                     packrs_field *out)
-{
-    int rc = packrs_resource_field(f->reader, res, type, NULL, out);
-    if (rc == PACKRS_OK)
-        return 1;
-    if (rc == PACKRS_ENOTFOUND)
-        return 0;
-    pyembed__import_error(f, res->name, rc);
-    return -1;
-}
-
-/* A field's plain bytes as a new bytes object (NULL: error set). */
-PyObject *pyembed__field_bytes(Finder *f, const char *name, const packrs_field *fld)
-{
-    const void *p;
-    size_t n;
-    void *owned;
-    PyObject *b;
-    int rc = packrs_field_read(f->reader, fld, &p, &n, &owned);
-    if (rc)
-        return pyembed__import_error(f, name, rc);
-    b = PyBytes_FromStringAndSize(p, (Py_ssize_t)n);
-    free(owned);
-    return b;
-}
-
-/* "<prefix>/a/b<suffix>" for resource name "a.b" (names are UTF-8).
- * New reference. */
-static PyObject *virtual_path(Finder *f, const packrs_resource *res, const char *suffix)
-{
-    char stackbuf[256], *buf = stackbuf;
-    size_t need = res->name_len + strlen(suffix) + 1;
-    PyObject *out;
-    if (need > sizeof stackbuf && !(buf = PyMem_Malloc(need)))
-        return PyErr_NoMemory();
-    for (size_t i = 0; i < res->name_len; i++)
-        buf[i] = res->name[i] == '.' ? '/' : res->name[i];
-    strcpy(buf + res->name_len, suffix);
-    out = PyUnicode_FromFormat("%U/%s", f->prefix, buf);
-    if (buf != stackbuf)
-        PyMem_Free(buf);
-    return out;
-}
-
-/* Virtual (or, with FS_PATH, real) file path of res; None for namespace
- * packages. New reference. */
-PyObject *pyembed__origin(Finder *f, const packrs_resource *res)
-{
-    packrs_field fp;
-    int has = get_field(f, res, PACKRS_FIELD_FS_PATH, &fp);
-    if (has < 0)
-        return NULL;
-    if (has) { /* UTF-8: the fs codec may not exist yet (and wants a NUL) */
-        PyObject *rel = PyUnicode_DecodeUTF8(fp.data, (Py_ssize_t)fp.size, "surrogateescape");
-        PyObject *out = rel ? PyUnicode_FromFormat("%s/%U", f->origin, rel) : NULL;
-        Py_XDECREF(rel);
-        return out;
-    }
-    if (res->kind & PACKRS_KIND_NAMESPACE)
-        Py_RETURN_NONE;
-    return virtual_path(f, res, res->kind & PACKRS_KIND_EXTENSION ?
-                        (res->kind & PACKRS_KIND_PACKAGE ? "/__init__.so" : ".so") :
-                        res->kind & PACKRS_KIND_PACKAGE ? "/__init__.py" : ".py");
-}
-
-/* Directory entry for package res: "<prefix>/a/b". New reference. */
-static PyObject *package_dir(Finder *f, const packrs_resource *res)
-{
-    return virtual_path(f, res, "");
-}
-
-/* Spec of a filesystem-relative resource (FS_PATH): importlib's own file
- * loaders (source, bytecode in __pycache__, extension) serve the real file
- * at origin, so __file__ is a real path. Uses the always-loaded
- * _bootstrap_external (importing importlib.util could recurse when
- * importlib itself is on the filesystem). New reference. */
-static PyObject *file_spec(Finder *f, PyObject *fullname, PyObject *origin, int is_pkg)
-{
-    PyObject *ext = PyObject_GetAttrString(f->bootstrap, "_bootstrap_external");
-    PyObject *fn = ext ? PyObject_GetAttrString(ext, "spec_from_file_location") : NULL;
-    PyObject *locs = NULL, *args = NULL, *kw = NULL, *spec = NULL;
-    if (fn && is_pkg) {
-        Py_ssize_t slash = PyUnicode_FindChar(origin, '/', 0, PyUnicode_GET_LENGTH(origin), -1);
-        PyObject *dir = slash >= 0 ? PyUnicode_Substring(origin, 0, slash) : NULL;
-        if (dir && (locs = PyList_New(1)))
-            PyList_SET_ITEM(locs, 0, Py_NewRef(dir));
-        Py_XDECREF(dir);
-    }
-    if (fn && (!is_pkg || locs)) {
-        args = PyTuple_Pack(2, fullname, origin);
-        kw = Py_BuildValue("{sO}", "submodule_search_locations", locs ? locs : Py_None);
-    }
-    if (args && kw)
-        spec = PyObject_Call(fn, args, kw);
-    Py_XDECREF(ext);
-    Py_XDECREF(fn);
-    Py_XDECREF(locs);
-    Py_XDECREF(args);
-    Py_XDECREF(kw);
-    return spec;
-}
-
-/* Builds the ModuleSpec for found resource res. New reference. */
-static PyObject *make_spec(Finder *f, PyObject *fullname, const packrs_resource *res)
-{
-    int is_pkg = (res->kind & (PACKRS_KIND_PACKAGE | PACKRS_KIND_NAMESPACE)) != 0;
-    PyObject *origin = pyembed__origin(f, res), *spec = NULL, *kw = NULL, *args;
-    packrs_field fp;
-    int on_disk;
-    if (!origin)
-        return NULL;
-    if ((on_disk = get_field(f, res, PACKRS_FIELD_FS_PATH, &fp)) != 0) {
-        spec = on_disk > 0 ? file_spec(f, fullname, origin, is_pkg) : NULL;
-        Py_DECREF(origin);
-        return spec;
-    }
-    args = PyTuple_Pack(2, fullname, (PyObject *)f);
-    kw = Py_BuildValue("{sOsO}", "origin", origin, "is_package", is_pkg ? Py_True : Py_False);
-    if (args && kw)
-        spec = PyObject_Call(f->module_spec, args, kw);
-    /* has_location stays False: importlib would derive __cached__ from it
-     * (and cannot, before the main phase); exec_module sets __file__. */
-    if (spec && is_pkg) {
-        PyObject *dir = package_dir(f, res);
-        PyObject *locs = dir ? PyList_New(1) : NULL;
-        if (locs)
-            PyList_SET_ITEM(locs, 0, Py_NewRef(dir));
-        if (!locs || PyObject_SetAttrString(spec, "submodule_search_locations", locs))
-            Py_CLEAR(spec);
-        Py_XDECREF(dir);
-        Py_XDECREF(locs);
-    }
-    Py_XDECREF(args);
-    Py_XDECREF(kw);
-    Py_DECREF(origin);
-    return spec;
-}
-
-PyObject *pyembed__find_spec_name(Finder *f, PyObject *fullname)
-{
-    packrs_resource res;
-    Py_ssize_t len;
-    const char *name;
-    int found = PySet_Contains(f->frozen, fullname);
-    /* Modules frozen into libpython (os, io, codecs, …) come from there:
-     * no unmarshalling, and the same code anyway (FrozenImporter). */
-    if (found != 0)
-        return found < 0 ? NULL : Py_NewRef(Py_None);
-    name = PyUnicode_AsUTF8AndSize(fullname, &len);
-    found = name ? pyembed__lookup(f, name, len, &res) : -1;
-    if (found < 0)
-        return NULL;
-    if (!found)
-        Py_RETURN_NONE;
-    return make_spec(f, fullname, &res);
-}
-
 /* find_spec(fullname, path=None, target=None) */
 static PyObject *finder_find_spec(Finder *f, PyObject *args, PyObject *kw)
 {
@@ -238,7 +50,7 @@ static PyObject *finder_find_spec(Finder *f, PyObject *args, PyObject *kw)
 static PyObject *real_name(PyObject *fullname)
 {
     PyObject *mods, *main, *spec, *name;
-    if (!PyUnicode_Check(fullname) || !_PyUnicode_EqualToASCIIString(fullname, "__main__"))
+    if (!PyUnicode_Check(fullname) || !pyembed__compat_str_is(fullname, "__main__"))
         return Py_NewRef(fullname);
     mods = PyImport_GetModuleDict();
     main = mods ? PyDict_GetItemString(mods, "__main__") : NULL;
@@ -251,92 +63,6 @@ static PyObject *real_name(PyObject *fullname)
     name = PyObject_GetAttrString(spec, "name");
     Py_DECREF(spec);
     return name;
-}
-
-/* Compiles the SOURCE field of res (fallback when bytecode is unusable). */
-static PyObject *compile_source(Finder *f, const packrs_resource *res, PyObject *origin,
-                                const char *why)
-{
-    packrs_field src;
-    PyObject *bytes, *code;
-    int has = get_field(f, res, PACKRS_FIELD_SOURCE, &src);
-    if (has <= 0) {
-        if (has == 0) {
-            PyObject *msg = PyUnicode_FromFormat("pyembed: cannot load packed module "
-                                                 "'%s': %s and no source was packed",
-                                                 res->name, why);
-            PyObject *nm = PyUnicode_FromString(res->name);
-            if (msg && nm)
-                PyErr_SetImportError(msg, nm, Py_None);
-            Py_XDECREF(msg);
-            Py_XDECREF(nm);
-        }
-        return NULL;
-    }
-    if (!(bytes = pyembed__field_bytes(f, res->name, &src)))
-        return NULL;
-    /* origin is a str here: namespace packages never reach this. */
-    code = Py_CompileStringObject(PyBytes_AS_STRING(bytes), origin, Py_file_input,
-                                  NULL, f->optimize);
-    Py_DECREF(bytes);
-    return code;
-}
-
-/* Unmarshals bytecode field bc of res in place from the mapping. */
-static PyObject *load_bytecode(Finder *f, const packrs_resource *res,
-                               const packrs_field *bc, PyObject *origin)
-{
-    const void *p;
-    size_t n;
-    void *owned;
-    PyObject *code, *fixed;
-    int rc = packrs_field_read(f->reader, bc, &p, &n, &owned);
-    if (rc)
-        return pyembed__import_error(f, res->name, rc);
-    code = PyMarshal_ReadObjectFromString(p, (Py_ssize_t)n);
-    free(owned);
-    if (!code)
-        return NULL;
-    if (!PyCode_Check(code)) {
-        Py_DECREF(code);
-        return PyErr_Format(PyExc_ImportError, "pyembed: bytecode of '%s' is not "
-                            "a code object", res->name);
-    }
-    if (origin == Py_None)
-        return code;
-    fixed = PyObject_CallFunctionObjArgs(f->fix_co_filename, code, origin, NULL);
-    if (!fixed)
-        Py_CLEAR(code);
-    Py_XDECREF(fixed);
-    return code;
-}
-
-/* Code object of res, whose file path is origin (a str). */
-static PyObject *code_for(Finder *f, const packrs_resource *res, PyObject *origin)
-{
-    packrs_field bc;
-    int has;
-    if (f->bytecode_ok < 0)
-        pyembed__check_magic(f);
-    has = get_field(f, res, PACKRS_FIELD_BYTECODE + f->optimize, &bc);
-    if (has < 0)
-        return NULL;
-    if (has && f->bytecode_ok)
-        return load_bytecode(f, res, &bc, origin);
-    return compile_source(f, res, origin, has ? f->magic_msg :
-                          "no bytecode for this optimization level");
-}
-
-PyObject *pyembed__get_code_res(Finder *f, const packrs_resource *res)
-{
-    PyObject *origin, *code;
-    if (res->kind & PACKRS_KIND_NAMESPACE)
-        return Py_CompileString("", "<string>", Py_file_input);
-    if (!(origin = pyembed__origin(f, res)))
-        return NULL;
-    code = code_for(f, res, origin);
-    Py_DECREF(origin);
-    return code;
 }
 
 /* Looks up the module a loader method was asked about (runpy's "__main__"
@@ -362,7 +88,7 @@ static PyObject *finder_get_source(Finder *f, PyObject *fullname)
     PyObject *bytes, *ext, *out = NULL;
     int has;
     if (lookup_asked(f, fullname, &res) < 0 ||
-        (has = get_field(f, &res, PACKRS_FIELD_SOURCE, &src)) < 0)
+        (has = pyembed__get_field(f, &res, PACKRS_FIELD_SOURCE, &src)) < 0)
         return NULL;
     if (!has)
         Py_RETURN_NONE;
@@ -413,13 +139,13 @@ static PyObject *finder_create_module(Finder *f, PyObject *spec)
     /* (filesystem-relative extensions have ExtensionFileLoader specs) */
     if (!(res.kind & PACKRS_KIND_EXTENSION))
         Py_RETURN_NONE;
-    if ((has = get_field(f, &res, PACKRS_FIELD_EXTENSION, &fld)) <= 0)
+    if ((has = pyembed__get_field(f, &res, PACKRS_FIELD_EXTENSION, &fld)) <= 0)
         return has ? NULL : PyErr_Format(PyExc_ImportError, "pyembed: extension "
                                          "'%s' has no shared library", res.name);
     return pyembed__ext_load_field(f, spec, &res, &fld);
 }
 
-/* Sets module.__file__ to origin (see make_spec) and __cached__ to None:
+/* Sets module.__file__ to origin (see spec.c) and __cached__ to None:
  * there is no cache file. */
 static int set_file(PyObject *module, PyObject *origin)
 {
@@ -429,12 +155,12 @@ static int set_file(PyObject *module, PyObject *origin)
 }
 
 /* Runs res's code in module's namespace; origin is its spec's origin, made
- * by make_spec, so the path is not built again. */
+ * by spec.c, so the path is not built again. */
 static PyObject *exec_code(Finder *f, PyObject *module, const packrs_resource *res,
                            PyObject *origin)
 {
     PyObject *dict = PyModule_GetDict(module), *code, *r;
-    if (set_file(module, origin) < 0 || !(code = code_for(f, res, origin)))
+    if (set_file(module, origin) < 0 || !(code = pyembed__code_for(f, res, origin)))
         return NULL;
     /* exec() adds __builtins__ to the globals; PyEval_EvalCode does not,
      * and code (numpy's, eval() with module globals) expects it there. */
@@ -462,7 +188,7 @@ static PyObject *finder_exec_module(Finder *f, PyObject *module)
     found = origin ? lookup_obj(f, name, &res) : -1;
     if (found > 0 && !PyUnicode_Check(origin) &&
         !(res.kind & (PACKRS_KIND_EXTENSION | PACKRS_KIND_NAMESPACE))) {
-        Py_SETREF(origin, pyembed__origin(f, &res)); /* a spec not from make_spec */
+        Py_SETREF(origin, pyembed__origin(f, &res)); /* a spec not made by spec.c */
         found = origin ? found : -1;
     }
     if (found < 0)

@@ -1,5 +1,6 @@
-/* importer_int.h — the finder object shared by importer.c, pathentry.c,
- * extload.c and install.c (private). */
+/* importer_int.h — the finder object and the files of the in-memory
+ * importer: lookup.c, spec.c, code.c, extload.c, pathentry.c, resources.c,
+ * importer.c, runmain.c, install.c (private). */
 #ifndef PYEMBED_IMPORTER_INT_H
 #define PYEMBED_IMPORTER_INT_H
 
@@ -11,7 +12,8 @@ typedef struct Finder {
     PyObject *prefix;       /* virtual root: the executable's path (str) */
     char *origin;           /* real directory for FS_PATH resources */
     int optimize;           /* 0..2: which bytecode field to use */
-    int bytecode_ok;        /* blob's bytecode magic matches ours; -1 unknown */
+    int bytecode_ok;        /* blob's bytecode magic matches ours; -1 unknown
+                               (decided by code.c at first use) */
     long blob_magic;        /* magic the blob records, -1 if none */
     int extload_mode;       /* enum pyembed_extload */
     int fast_exit;          /* config.fast_exit (used by runmain.c) */
@@ -24,31 +26,51 @@ typedef struct Finder {
     PyObject *frozen;       /* frozenset of libpython's frozen modules */
 } Finder;
 
-extern PyTypeObject pyembed__FinderType;
-extern PyTypeObject pyembed__PathEntryType;
+/* The importer's files in layers, bottom first; a file calls only files
+ * of lower layers:
+ *   lookup.c | spec.c, code.c, extload.c | pathentry.c | resources.c |
+ *   importer.c (the finder's method table) | runmain.c | install.c */
 
-/* Lookup of an importable resource: 1 found, 0 absent, -1 error set. */
+/* lookup.c: ImportError naming name for packrs error rc; returns NULL. */
+PyObject *pyembed__import_error(Finder *f, const char *name, int rc);
+/* lookup.c: looks name up; 1 found (fills *res), 0 absent, -1 error set.
+ * Only resources that are importable (module kinds) count. */
 int pyembed__lookup(Finder *f, const char *name, Py_ssize_t len,
                     packrs_resource *res);
-/* ImportError naming name for packrs error rc; returns NULL. */
-PyObject *pyembed__import_error(Finder *f, const char *name, int rc);
-/* ModuleSpec for fullname (str), or None. */
-PyObject *pyembed__find_spec_name(Finder *f, PyObject *fullname);
-/* Code object of found resource res. */
-PyObject *pyembed__get_code_res(Finder *f, const packrs_resource *res);
-/* __file__ value of res (None for namespace packages). */
-PyObject *pyembed__origin(Finder *f, const packrs_resource *res);
-/* Plain bytes of a field as a bytes object. */
+/* lookup.c: field type of res into *out (borrowed): 1 found, 0 absent,
+ * -1 ImportError set. */
+int pyembed__get_field(Finder *f, const packrs_resource *res, int type,
+                       packrs_field *out);
+/* lookup.c: plain bytes of a field as a new bytes object. */
 PyObject *pyembed__field_bytes(Finder *f, const char *name,
                                const packrs_field *fld);
-/* List of (prefix+name, ispkg) for the direct children of package pkg
- * (pkg NULL: top-level modules), in name order. */
+/* lookup.c: __file__ value of res: virtual "<prefix>/a/b.py" (or, with
+ * FS_PATH, the real path); None for namespace packages. New reference. */
+PyObject *pyembed__origin(Finder *f, const packrs_resource *res);
+/* lookup.c: __path__ entry of package res, "<prefix>/a/b". New ref. */
+PyObject *pyembed__package_dir(Finder *f, const packrs_resource *res);
+
+/* spec.c: ModuleSpec for fullname (str), or None. */
+PyObject *pyembed__find_spec_name(Finder *f, PyObject *fullname);
+/* code.c: code object of found resource res (origin: its __file__). */
+PyObject *pyembed__get_code_res(Finder *f, const packrs_resource *res);
+PyObject *pyembed__code_for(Finder *f, const packrs_resource *res, PyObject *origin);
+
+/* extload.c: creates extension module spec from EXTENSION field fld of res. */
+PyObject *pyembed__ext_load_field(Finder *f, PyObject *spec,
+                                  const packrs_resource *res,
+                                  const packrs_field *fld);
+
+/* pathentry.c: list of (prefix+name, ispkg) for the direct children of
+ * package pkg (pkg NULL: top-level modules), in name order. */
 PyObject *pyembed__list_children(Finder *f, const char *pkg, size_t pkg_len,
                                  PyObject *prefix);
-/* loader.get_data(path) for a virtual path under the prefix. */
+/* pathentry.c: loader.get_data(path) for a virtual path under the prefix. */
 PyObject *pyembed__get_data(Finder *f, PyObject *path);
-/* path hook: a path-entry finder for a packed package directory. */
+/* pathentry.c: path hook: a path-entry finder for a packed package dir. */
 PyObject *pyembed__path_entry_new(Finder *f, PyObject *path);
+extern PyTypeObject pyembed__PathEntryType;
+
 /* resources.c: loader.get_resource_reader(fullname) and the accessors
  * of py/_pyembed_resources.py: data keys, data bytes, sub-packages. */
 PyObject *pyembed__get_resource_reader(Finder *f, PyObject *fullname);
@@ -60,11 +82,8 @@ PyObject *pyembed__subpackages(Finder *f, PyObject *package);
 PyObject *pyembed__find_distributions(Finder *f, PyObject *args);
 PyObject *pyembed__distinfo_resources(Finder *f, PyObject *noargs);
 PyObject *pyembed__distinfo_file(Finder *f, PyObject *args);
-/* install.c: sets f->bytecode_ok and f->magic_msg. */
-void pyembed__check_magic(Finder *f);
-/* Creates extension module spec from EXTENSION field fld of res. */
-PyObject *pyembed__ext_load_field(Finder *f, PyObject *spec,
-                                  const packrs_resource *res,
-                                  const packrs_field *fld);
+
+/* importer.c: the finder's type (method table). */
+extern PyTypeObject pyembed__FinderType;
 
 #endif

@@ -2,10 +2,12 @@
  * install.c — the built-in module "_pyembed" and putting its importer in
  * place: first on sys.meta_path (after the core phase of initialisation,
  * so even `encodings` comes from the blob) and first on sys.path_hooks.
+ * Only creation and installation: the importer's behaviour is in
+ * importer.c and the files below it.
  */
 #include "importer_int.h"
+#include "pycompat_int.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 static PyMethodDef functions[3]; /* filled from the defs of each file */
@@ -32,22 +34,20 @@ PyObject *pyembed__module_init(void)
     return m;
 }
 
-/* Decides whether packed bytecode can run here (pyc magic must match).
- * Called at first use: the magic lives in _frozen_importlib_external,
- * which exists only from the main phase of initialisation on. */
-void pyembed__check_magic(Finder *f)
+/* Fetches the import-system objects f uses; 0, or -1 (exception set
+ * unless only memory ran out). */
+static int finder_helpers(Finder *f)
 {
-    long ours = PyImport_GetMagicNumber();
-    if (ours == -1)
-        PyErr_Clear();
-    f->bytecode_ok = ours != -1 && f->blob_magic == ours;
-    if (f->blob_magic < 0)
-        snprintf(f->magic_msg, sizeof f->magic_msg,
-                 "the blob does not record its bytecode's Python magic number");
-    else
-        snprintf(f->magic_msg, sizeof f->magic_msg,
-                 "bytecode was compiled for Python magic %ld, this interpreter "
-                 "expects %ld", f->blob_magic, ours);
+    f->imp = PyImport_ImportModule("_imp");
+    f->builtins_key = PyUnicode_InternFromString("__builtins__");
+    f->bootstrap = PyImport_ImportModule("_frozen_importlib");
+    if (f->bootstrap)
+        f->module_spec = PyObject_GetAttrString(f->bootstrap, "ModuleSpec");
+    if (f->imp) {
+        f->fix_co_filename = PyObject_GetAttrString(f->imp, "_fix_co_filename");
+        f->frozen = pyembed__compat_frozen_names(f->imp);
+    }
+    return f->module_spec && f->fix_co_filename && f->builtins_key && f->frozen ? 0 : -1;
 }
 
 /* A new Finder for it's reader, with the import-system helpers it uses. */
@@ -62,22 +62,10 @@ static Finder *finder_new(pyembed_interp *it)
     f->extload_mode = it->cfg.extension_loading;
     f->fast_exit = it->cfg.fast_exit;
     f->blob_magic = it->meta.python_magic;
-    f->bytecode_ok = -1; /* decided at first use */
+    f->bytecode_ok = -1; /* decided at first use (code.c) */
     f->origin = PyMem_Malloc(strlen(it->origin) + 1);
     f->prefix = PyUnicode_DecodeFSDefault(it->exe);
-    f->imp = PyImport_ImportModule("_imp");
-    f->builtins_key = PyUnicode_InternFromString("__builtins__");
-    f->bootstrap = PyImport_ImportModule("_frozen_importlib");
-    if (f->bootstrap)
-        f->module_spec = PyObject_GetAttrString(f->bootstrap, "ModuleSpec");
-    if (f->imp) {
-        PyObject *names = PyObject_CallMethod(f->imp, "_frozen_module_names", NULL);
-        f->fix_co_filename = PyObject_GetAttrString(f->imp, "_fix_co_filename");
-        f->frozen = names ? PyFrozenSet_New(names) : NULL;
-        Py_XDECREF(names);
-    }
-    if (!f->origin || !f->prefix || !f->module_spec || !f->fix_co_filename ||
-        !f->builtins_key || !f->frozen) {
+    if (!f->origin || !f->prefix || finder_helpers(f) < 0) {
         Py_DECREF(f);
         return PyErr_Occurred() ? NULL : (Finder *)PyErr_NoMemory();
     }
@@ -121,7 +109,7 @@ int pyembed__importer_drop_pathfinder(pyembed_interp *it)
     for (Py_ssize_t i = PyList_GET_SIZE(meta); i-- > 0;) {
         PyObject *name = PyObject_GetAttrString(PyList_GET_ITEM(meta, i), "__name__");
         int is_path = name && PyUnicode_Check(name) &&
-                      _PyUnicode_EqualToASCIIString(name, "PathFinder");
+                      pyembed__compat_str_is(name, "PathFinder");
         Py_XDECREF(name);
         PyErr_Clear();
         if (is_path && PySequence_DelItem(meta, i) < 0)

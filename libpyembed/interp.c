@@ -1,40 +1,12 @@
 /*
- * interp.c — the interpreter handle: create, run, free, errors, and the
- * one-call pyembed_run_module().
+ * interp.c — the interpreter handle: create, run, free, and the one-call
+ * pyembed_run_module(). The top of libpyembed: nothing calls into it.
  */
 #include "pyembed_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int pyembed__fail(pyembed_interp *it, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(it->errmsg, sizeof it->errmsg, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-int pyembed__fail_python(pyembed_interp *it, const char *what)
-{
-    PyObject *type, *value, *tb, *s = NULL;
-    const char *txt = NULL;
-    PyErr_Fetch(&type, &value, &tb);
-    if (value && (s = PyObject_Str(value)))
-        txt = PyUnicode_AsUTF8(s);
-    PyErr_Clear();
-    pyembed__fail(it, PYEMBED_EPYTHON, "%s: %s%s%s", what,
-                  type ? ((PyTypeObject *)type)->tp_name : "error",
-                  txt ? ": " : "", txt ? txt : "");
-    Py_XDECREF(s);
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
-    return PYEMBED_EPYTHON;
-}
 
 /* Opens the configured resources into it->reader. */
 static int open_resources(pyembed_interp *it)
@@ -55,12 +27,10 @@ static int open_resources(pyembed_interp *it)
     return pyembed__meta_load(it);
 }
 
-/* With run = BLOB, takes entry point and options from the blob. */
-static int apply_blob_run(pyembed_interp *it)
+/* Copies the interpreter options the blob's metadata gives. */
+static void take_blob_options(pyembed_interp *it)
 {
-    pyembed_meta *m = &it->meta;
-    if (it->cfg.run != PYEMBED_RUN_BLOB)
-        return PYEMBED_OK;
+    const pyembed_meta *m = &it->meta;
     it->cfg.run = m->run;
     it->cfg.optimize = m->optimize;
     it->cfg.isolated = m->isolated;
@@ -69,20 +39,27 @@ static int apply_blob_run(pyembed_interp *it)
     it->cfg.sys_frozen = m->sys_frozen;
     it->cfg.allocator = m->allocator;
     it->cfg.fast_exit = m->fast_exit;
+}
+
+/* With run = BLOB, takes entry point and options from the blob, unless
+ * argv is a python-style child invocation (childcmd.c) and
+ * child_commands allows those. */
+static int apply_blob_run(pyembed_interp *it)
+{
+    const pyembed_meta *m = &it->meta;
+    int rc;
+    if (it->cfg.run != PYEMBED_RUN_BLOB)
+        return PYEMBED_OK;
+    take_blob_options(it);
     if (m->run == PYEMBED_RUN_MODULE && !m->run_module)
         return pyembed__fail(it, PYEMBED_ERESOURCES, "blob says run=module but names none");
     if (m->run == PYEMBED_RUN_CODE && !m->run_code)
         return pyembed__fail(it, PYEMBED_ERESOURCES, "blob says run=code but has no code");
     if (m->run == PYEMBED_RUN_NONE)
         return pyembed__fail(it, PYEMBED_ERESOURCES, "blob names nothing to run");
-    switch (pyembed__child_command(it)) {
-    case 1:
-        return PYEMBED_OK; /* python-style invocation: not the app's entry */
-    case 0:
-        break;
-    default:
-        return PYEMBED_EINVAL;
-    }
+    rc = it->cfg.child_commands ? pyembed__child_command(it) : 0;
+    if (rc)
+        return rc > 0 ? PYEMBED_OK : PYEMBED_EINVAL; /* 1: not the app's entry */
     free(it->run_module);
     free(it->run_code);
     it->run_module = m->run_module ? strdup(m->run_module) : NULL;
@@ -148,25 +125,6 @@ void pyembed_interp_free(pyembed_interp *it)
     free(it);
 }
 
-const char *pyembed_interp_errmsg(const pyembed_interp *it)
-{
-    return it ? it->errmsg : "out of memory";
-}
-
-const char *pyembed_strerror(int code)
-{
-    switch (code) {
-    case PYEMBED_OK: return "ok";
-    case PYEMBED_ENOMEM: return "out of memory";
-    case PYEMBED_EINVAL: return "invalid argument";
-    case PYEMBED_ERESOURCES: return "packed resources unusable";
-    case PYEMBED_EINIT: return "Python initialisation failed";
-    case PYEMBED_EPYTHON: return "Python exception";
-    case PYEMBED_ESTATE: return "invalid state";
-    default: return "unknown error";
-    }
-}
-
 int pyembed_version_number(void)
 {
     return PYEMBED_VERSION_NUMBER;
@@ -178,7 +136,7 @@ int pyembed_run_module(const char *exe_path, const char *module, int argc,
     pyembed_config cfg;
     pyembed_interp *it = NULL;
     int status = 1, rc;
-    pyembed_config_init(&cfg);
+    pyembed_config_init(&cfg, PYEMBED_CONFIG_VERSION);
     cfg.resources = PYEMBED_RESOURCES_EXE;
     cfg.path = exe_path;
     cfg.run = module ? PYEMBED_RUN_MODULE : PYEMBED_RUN_BLOB;

@@ -39,45 +39,33 @@ struct pyembed_interp {
     char errmsg[512];
 };
 
-/* Records a formatted message on it and returns code. */
+/* Declarations by layer, lowest first: a file calls only functions of
+ * files in lower layers (or of its own). pycompat.c (pycompat_int.h) and
+ * platform_<system>.c (platform_int.h) are at the bottom beside error.c. */
+
+/* error.c: records a formatted message on it and returns code. */
 int pyembed__fail(pyembed_interp *it, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Records the pending Python exception's text on it and returns EPYTHON. */
+/* error.c: records the pending Python exception's text on it (clearing
+ * it) and returns EPYTHON. */
 int pyembed__fail_python(pyembed_interp *it, const char *what);
-
-/* config.c: checks cfg and fills it's private copies. */
-int pyembed__config_adopt(pyembed_interp *it, const pyembed_config *cfg);
-/* config.c: 1 when s can be quoted into a command as a module name. */
-int pyembed__module_name_ok(const char *s);
-/* childcmd.c: `EXE [flags] -c CODE`, `-m MOD`, `--multiprocessing-fork`
- * (python-style re-executions): 1 taken, 0 not one, <0 error. */
-int pyembed__child_command(pyembed_interp *it);
-/* meta.c: reads "@pyembed" from it->reader into it->meta (absent is ok). */
-int pyembed__meta_load(pyembed_interp *it);
-void pyembed__meta_clear(pyembed_meta *m);
-
-/* python_init.c (version-specific): initialises CPython in phases, calling
- * pyembed__importer_install() between core and main. */
-int pyembed__python_init(pyembed_interp *it);
-/* python_init.c: runs the configured entry through Py_RunMain(). */
-int pyembed__python_run_main(pyembed_interp *it);
-
-/* python_init.c: reads (and with set, writes) CPython's "die by SIGINT
- * after an uncaught KeyboardInterrupt" flag, which any exec() of a string
- * clears — as namedtuple does while our excepthook imports traceback. */
-int pyembed__sigint_exit_flag(int set, int value);
 
 /* fastexit.c: after the entry module ended (finished_ok) or raised,
  * exits the process without finalising objects if the outcome is a plain
  * exit status; returns -1 (exception pending) otherwise. */
 int pyembed__fast_exit(int finished_ok);
 
-/* importer.c: the built-in module "_pyembed" (for PyImport_AppendInittab)
- * and installing its finder first on sys.meta_path. */
-PyObject *pyembed__module_init(void);
-int pyembed__importer_install(pyembed_interp *it);
-/* importer.c: removes the path-based finder (filesystem importer off). */
-int pyembed__importer_drop_pathfinder(pyembed_interp *it);
+/* config.c: reads the caller's cfg (only the fields its version has),
+ * checks it and fills it's private copies. */
+int pyembed__config_adopt(pyembed_interp *it, const pyembed_config *cfg);
+/* config.c: 1 when s is a dotted module name (no empty part). */
+int pyembed__module_name_ok(const char *s);
+/* meta.c: reads "@pyembed" from it->reader into it->meta (absent is ok). */
+int pyembed__meta_load(pyembed_interp *it);
+void pyembed__meta_clear(pyembed_meta *m);
+/* childcmd.c: `EXE [flags] -c CODE`, `-m MOD`, `--multiprocessing-fork`
+ * (python-style re-executions): 1 taken, 0 not one, <0 error. */
+int pyembed__child_command(pyembed_interp *it);
 
 /* extload.c: creates extension module `spec` from in-memory bytes. */
 PyObject *pyembed__ext_create(PyObject *spec, const void *so, size_t len,
@@ -87,7 +75,25 @@ void pyembed__ext_cleanup(void);
 
 /* excepthook.c: _pyembed.excepthook, showing packed sources in tracebacks. */
 extern PyMethodDef pyembed__excepthook_def;
-/* runmain.c: _pyembed.run_module_as_main, `python -m` without runpy. */
+/* runmain.c: _pyembed._run_main, `python -m` without runpy, and the
+ * module it runs: set before initialisation, borrowed (the interp's copy
+ * outlives the interpreter). */
 extern PyMethodDef pyembed__runmain_def;
+void pyembed__runmain_set_target(const char *module);
+/* The constant run_command that runs that module through Py_RunMain. */
+#define PYEMBED_RUN_MAIN_COMMAND "import _pyembed; _pyembed._run_main()"
+
+/* install.c: the built-in module "_pyembed" (for PyImport_AppendInittab)
+ * and installing its finder first on sys.meta_path. */
+PyObject *pyembed__module_init(void);
+int pyembed__importer_install(pyembed_interp *it);
+/* install.c: removes the path-based finder (filesystem importer off). */
+int pyembed__importer_drop_pathfinder(pyembed_interp *it);
+
+/* python_init.c: initialises CPython in phases, calling
+ * pyembed__importer_install() between core and main. */
+int pyembed__python_init(pyembed_interp *it);
+/* python_init.c: runs the configured entry through Py_RunMain(). */
+int pyembed__python_run_main(pyembed_interp *it);
 
 #endif

@@ -1,30 +1,24 @@
 /*
- * python_init.c — the CPython-version-specific part: multi-phase start.
+ * python_init.c — CPython's multi-phase start and the run entry.
  *
- * CPython 3.11 (this file's target; 3.8–3.13 work the same way):
- *   1. Py_PreInitializeFromConfig: python3's preconfig (locale coercion,
- *      UTF-8 mode rules) so text I/O matches `python3 -I`.
- *   2. Py_InitializeFromConfig with config._init_main = 0: the "core"
- *      phase — builtins, sys, and the frozen importlib bootstrap only.
+ * The sequence (docs/runtime.md §1); its version-bound steps are calls
+ * into pycompat.c, the only CPython-version-specific file:
+ *   1. Py_PreInitialize: python3's preconfig (locale coercion, UTF-8 mode
+ *      rules) so text I/O matches `python3 -I`.
+ *   2. Py_InitializeFromConfig stopping after the "core" phase
+ *      (pyembed__compat_config): builtins, sys and the frozen importlib
+ *      bootstrap only.
  *   3. pyembed__importer_install(): our finder goes first on meta_path.
- *   4. _Py_InitializeMain(): the "main" phase imports encodings, io, site…
- *      — all through our finder.
+ *   4. pyembed__compat_init_main(): the "main" phase imports encodings,
+ *      io, site… — all through our finder.
  *   5. Py_RunMain() (pyembed__python_run_main) runs run_module/run_code
  *      with python3's exact exit-status, SystemExit and SIGINT handling.
- * CPython 3.14 removed _Py_InitializeMain (3.15 restores it). A 3.14 port
- * must install the finder before `encodings` is imported without the core
- * phase, e.g. through PyConfig "run_presite"-style hooks or a frozen
- * override of encodings; keep such code in this file under
- * PY_VERSION_HEX checks.
  */
 #include "pyembed_int.h"
+#include "pycompat_int.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#if PY_VERSION_HEX < 0x03080000 || PY_VERSION_HEX >= 0x030E0000
-#error "python_init.c supports CPython 3.8 to 3.13; see the comment above"
-#endif
 
 /* Reports a failed PyStatus on it. */
 static int status_fail(pyembed_interp *it, PyStatus st, const char *what)
@@ -72,26 +66,19 @@ static PyStatus set_search_path(pyembed_interp *it, PyConfig *c)
 }
 
 /* The run entry (run_module / run_command) chosen by cfg or the blob.
- * With a blob, -m goes through _pyembed.run_module_as_main (runmain.c)
- * as a one-line command, so Py_RunMain still owns exit semantics. The
- * name was checked by config.c to hold no quote, backslash or control. */
+ * With a blob, -m goes through _pyembed._run_main (runmain.c) as a
+ * constant command, so Py_RunMain still owns exit semantics and the
+ * module name is never part of Python source. */
 static PyStatus set_run(pyembed_interp *it, PyConfig *c)
 {
-    static const char fmt[] = "import _pyembed; _pyembed.run_module_as_main('%s')";
-    PyStatus st;
-    char *cmd;
     if (it->cfg.run == PYEMBED_RUN_CODE)
         return set_str(c, &c->run_command, it->run_code);
     if (it->cfg.run != PYEMBED_RUN_MODULE)
         return PyStatus_Ok();
     if (!it->reader)
         return set_str(c, &c->run_module, it->run_module);
-    if (!(cmd = malloc(sizeof fmt + strlen(it->run_module))))
-        return PyStatus_NoMemory();
-    sprintf(cmd, fmt, it->run_module);
-    st = set_str(c, &c->run_command, cmd);
-    free(cmd);
-    return st;
+    pyembed__runmain_set_target(it->run_module);
+    return set_str(c, &c->run_command, PYEMBED_RUN_MAIN_COMMAND);
 }
 
 /* Translates the interp's settings into a PyConfig. */
@@ -101,18 +88,16 @@ static PyStatus fill_config(pyembed_interp *it, PyConfig *c)
     c->isolated = it->cfg.isolated;
     c->use_environment = it->cfg.use_environment && !it->cfg.isolated;
     c->user_site_directory = 0;
-    c->safe_path = 1;            /* never put cwd / script dir on sys.path */
     c->site_import = it->cfg.site_import;
     c->optimization_level = it->cfg.optimize;
     c->install_signal_handlers = it->cfg.install_signal_handlers;
     c->parse_argv = 0;
     c->pathconfig_warnings = 0;
     c->write_bytecode = 0;
-    c->_init_main = 0;           /* stop after the core phase */
+    pyembed__compat_config(c);   /* core phase only; cwd never on sys.path */
     if (PyStatus_Exception(st = set_str(c, &c->executable, it->exe)) ||
         PyStatus_Exception(st = set_str(c, &c->program_name, it->exe)) ||
         PyStatus_Exception(st = set_str(c, &c->home, it->origin)) ||
-
         PyStatus_Exception(st = set_argv(it, c)) ||
         PyStatus_Exception(st = set_search_path(it, c)))
         return st;
@@ -140,29 +125,20 @@ static int preinit(pyembed_interp *it)
  * is not a frozen module lacking one. */
 static PyObject *frozen_file(PyObject *root, PyObject *m)
 {
-    PyObject *spec, *origin, *state, *name = NULL, *rel, *file = NULL;
+    PyObject *spec, *name, *rel = NULL, *file = NULL;
     if (!PyModule_Check(m) || PyObject_HasAttrString(m, "__file__") ||
         !(spec = PyObject_GetAttrString(m, "__spec__")))
         return PyErr_Clear(), NULL;
-    origin = PyObject_GetAttrString(spec, "origin");
-    if (origin && PyUnicode_Check(origin) && _PyUnicode_EqualToASCIIString(origin, "frozen")) {
-        state = PyObject_GetAttrString(spec, "loader_state");
-        name = state ? PyObject_GetAttrString(state, "origname") : NULL;
-        if (!name || !PyUnicode_Check(name)) {
-            PyErr_Clear();
-            Py_XSETREF(name, PyObject_GetAttrString(spec, "name"));
-        }
-        rel = name ? PyObject_CallMethod(name, "replace", "ss", ".", "/") : NULL;
-        if (rel)
-            file = PyUnicode_FromFormat("%U/%U%s", root, rel,
-                                        PyObject_HasAttrString(m, "__path__") ? "/__init__.py" : ".py");
-        Py_XDECREF(state);
-        Py_XDECREF(rel);
-    }
+    name = pyembed__compat_frozen_source_name(spec);
+    Py_DECREF(spec);
+    if (name)
+        rel = PyObject_CallMethod(name, "replace", "ss", ".", "/");
+    if (rel)
+        file = PyUnicode_FromFormat("%U/%U%s", root, rel,
+                                    PyObject_HasAttrString(m, "__path__") ? "/__init__.py" : ".py");
     PyErr_Clear();
     Py_XDECREF(name);
-    Py_XDECREF(origin);
-    Py_DECREF(spec);
+    Py_XDECREF(rel);
     return file;
 }
 
@@ -172,7 +148,7 @@ static PyObject *frozen_file(PyObject *root, PyObject *m)
 static int frozen_files(pyembed_interp *it)
 {
     PyObject *root = PyUnicode_DecodeFSDefault(it->exe), *mods;
-    if (!root || PySys_SetObject("_stdlib_dir", root) < 0 ||
+    if (!root || pyembed__compat_set_stdlib_dir(root) < 0 ||
         !(mods = PyDict_Values(PyImport_GetModuleDict()))) {
         Py_XDECREF(root);
         return pyembed__fail_python(it, "setting sys._stdlib_dir");
@@ -230,32 +206,13 @@ int pyembed__python_init(pyembed_interp *it)
     it->state = IT_RUNNING;
     if (it->reader && (rc = pyembed__importer_install(it)))
         return rc;
-    st = _Py_InitializeMain();
+    st = pyembed__compat_init_main();
     if (PyStatus_Exception(st))
         return status_fail(it, st, "main initialisation");
     if (it->reader && !it->cfg.filesystem_importer &&
         (rc = pyembed__importer_drop_pathfinder(it)))
         return rc;
     return finish_sys(it);
-}
-
-#if PY_VERSION_HEX < 0x030C0000
-/* CPython's flag (internal API, 3.8–3.11) telling Py_RunMain to die by
- * SIGINT; in 3.12+ it is _PyRuntime.signals.unhandled_keyboard_interrupt. */
-extern int _Py_UnhandledKeyboardInterrupt;
-#endif
-
-int pyembed__sigint_exit_flag(int set, int value)
-{
-#if PY_VERSION_HEX < 0x030C0000
-    if (set)
-        _Py_UnhandledKeyboardInterrupt = value;
-    return _Py_UnhandledKeyboardInterrupt;
-#else
-    (void)set;
-    (void)value;
-    return 0;
-#endif
 }
 
 int pyembed__python_run_main(pyembed_interp *it)

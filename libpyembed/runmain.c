@@ -3,15 +3,26 @@
  *
  * runpy (and the contextlib/collections/importlib.util it pulls in) costs
  * more than the rest of start-up together, so for modules in the blob
- * _pyembed.run_module_as_main() does what runpy._run_module_as_main does:
- * import the parent package, resolve a package to its __main__, set
- * sys.argv[0] to the module's file and run its code in __main__'s
- * namespace with __name__, __file__, __spec__, __loader__, __package__.
- * Without a packed importer (no blob) runpy does the work.
+ * _pyembed._run_main() does what runpy._run_module_as_main does: import
+ * the parent package, resolve a package to its __main__, set sys.argv[0]
+ * to the module's file and run its code in __main__'s namespace with
+ * __name__, __file__, __spec__, __loader__, __package__. Without the
+ * packed importer on sys.meta_path runpy does the work.
+ *
+ * The module to run is C state of this file, set by python_init.c before
+ * initialisation; Py_RunMain runs the constant PYEMBED_RUN_MAIN_COMMAND,
+ * so no name is ever formatted into Python source.
  */
 #include "importer_int.h"
 
 #include <string.h>
+
+static const char *target; /* borrowed from the interp, which outlives Python */
+
+void pyembed__runmain_set_target(const char *module)
+{
+    target = module;
+}
 
 /* The packed importer on sys.meta_path, or NULL (borrowed). */
 static Finder *packed_finder(void)
@@ -140,17 +151,10 @@ static PyObject *spec_code(Finder *f, PyObject *spec, PyObject *name)
     return pyembed__get_code_res(f, &res);
 }
 
-/* run_module_as_main(name) */
-static PyObject *run_module_as_main(PyObject *self, PyObject *arg)
+/* Runs module name (a str) as __main__ through the packed finder f. */
+static PyObject *run_as_main(Finder *f, PyObject *name)
 {
-    Finder *f = packed_finder();
-    PyObject *name, *spec, *code = NULL, *main, *r = NULL;
-    (void)self;
-    if (!PyUnicode_Check(arg))
-        return PyErr_Format(PyExc_TypeError, "module name must be str");
-    if (!f)
-        return via_runpy(arg);
-    name = Py_NewRef(arg);
+    PyObject *spec, *code = NULL, *main, *r = NULL;
     spec = main_spec(f, &name);
     if (spec == Py_None) {
         r = no_module(name, "No module named");
@@ -170,6 +174,24 @@ static PyObject *run_module_as_main(PyObject *self, PyObject *arg)
     return r;
 }
 
+/* _run_main(): runs the target module as __main__. */
+static PyObject *run_main(PyObject *self, PyObject *noargs)
+{
+    Finder *f = packed_finder();
+    PyObject *name, *r;
+    (void)self;
+    (void)noargs;
+    if (!target)
+        return PyErr_Format(PyExc_RuntimeError, "_pyembed: no module to run");
+    if (!(name = PyUnicode_DecodeFSDefault(target)))
+        return NULL;
+    if (f)
+        return run_as_main(f, name); /* consumes name */
+    r = via_runpy(name);
+    Py_DECREF(name);
+    return r;
+}
+
 PyMethodDef pyembed__runmain_def = {
-    "run_module_as_main", run_module_as_main, METH_O,
-    "Run a packed module as __main__ (python -m semantics, without runpy)."};
+    "_run_main", run_main, METH_NOARGS,
+    "Run the configured packed module as __main__ (python -m semantics, without runpy)."};

@@ -44,7 +44,7 @@ static int run_packer(int argc, char **argv)
     pyembed_interp *it = NULL;
     char *status = NULL;
     int rc, code = 1;
-    pyembed_config_init(&cfg);
+    pyembed_config_init(&cfg, PYEMBED_CONFIG_VERSION);
     cfg.resources = PYEMBED_RESOURCES_NONE;
     cfg.filesystem_importer = 1;
     cfg.module_search_path = PYEMBED_STDLIB_DIR ":" PYEMBED_DYNLOAD_DIR;

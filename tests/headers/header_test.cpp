@@ -8,6 +8,7 @@ int main(void)
     pyembed_config cfg;
     packrs_resource res;
     (void)res;
-    return pyembed_config_init(&cfg) == PYEMBED_OK && packrs_version_number() ==
-           PACKRS_VERSION_NUMBER && pyembed_version_number() == PYEMBED_VERSION_NUMBER ? 0 : 1;
+    return pyembed_config_init(&cfg, PYEMBED_CONFIG_VERSION) == PYEMBED_OK &&
+           packrs_version_number() == PACKRS_VERSION_NUMBER &&
+           pyembed_version_number() == PYEMBED_VERSION_NUMBER ? 0 : 1;
 }

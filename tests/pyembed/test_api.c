@@ -40,7 +40,7 @@ static void expect_rejected(const pyembed_config *cfg, int want, const char *fra
 static pyembed_config blob_config(void)
 {
     pyembed_config cfg;
-    assert_int_equal(pyembed_config_init(&cfg), PYEMBED_OK);
+    assert_int_equal(pyembed_config_init(&cfg, PYEMBED_CONFIG_VERSION), PYEMBED_OK);
     cfg.resources = PYEMBED_RESOURCES_FILE;
     cfg.path = fixture_blob();
     return cfg;
@@ -83,7 +83,7 @@ static void test_api__config_init_defaults(void **state)
     pyembed_config cfg;
     (void)state;
     memset(&cfg, 0xA5, sizeof cfg);
-    assert_int_equal(pyembed_config_init(&cfg), PYEMBED_OK);
+    assert_int_equal(pyembed_config_init(&cfg, PYEMBED_CONFIG_VERSION), PYEMBED_OK);
     assert_int_equal(cfg.version, PYEMBED_CONFIG_VERSION);
     assert_int_equal(cfg.isolated, 1);
     assert_int_equal(cfg.sys_frozen, 1);
@@ -105,7 +105,8 @@ static void test_api__config_init_defaults(void **state)
     assert_null(cfg.origin);
     assert_null(cfg.executable);
     assert_null(cfg.module_search_path);
-    assert_int_equal(pyembed_config_init(NULL), PYEMBED_EINVAL);
+    assert_int_equal(cfg.child_commands, 1);
+    assert_int_equal(pyembed_config_init(NULL, PYEMBED_CONFIG_VERSION), PYEMBED_EINVAL);
 }
 
 static void test_api__rejects_bad_version(void **state)
@@ -126,6 +127,18 @@ static void test_api__rejects_run_module_without_module(void **state)
     expect_rejected(&cfg, PYEMBED_EINVAL, "run_module");
     cfg.run_module = "";
     expect_rejected(&cfg, PYEMBED_EINVAL, "run_module");
+}
+
+static void test_api__rejects_module_names_with_empty_parts(void **state)
+{
+    static const char *const bad[] = {".mod", "mod.", "pkg..mod", "."};
+    pyembed_config cfg = blob_config();
+    (void)state;
+    cfg.run = PYEMBED_RUN_MODULE;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cfg.run_module = bad[i];
+        expect_rejected(&cfg, PYEMBED_EINVAL, "is not a module name");
+    }
 }
 
 static void test_api__rejects_optimize_3(void **state)
@@ -150,7 +163,7 @@ static void test_api__rejects_none_without_filesystem_importer(void **state)
 {
     pyembed_config cfg;
     (void)state;
-    pyembed_config_init(&cfg);
+    pyembed_config_init(&cfg, PYEMBED_CONFIG_VERSION);
     expect_rejected(&cfg, PYEMBED_EINVAL, NULL);
 }
 
@@ -383,6 +396,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_api__config_init_defaults),
         cmocka_unit_test(test_api__rejects_bad_version),
         cmocka_unit_test(test_api__rejects_run_module_without_module),
+        cmocka_unit_test(test_api__rejects_module_names_with_empty_parts),
         cmocka_unit_test(test_api__rejects_optimize_3),
         cmocka_unit_test(test_api__rejects_file_without_path),
         cmocka_unit_test(test_api__rejects_none_without_filesystem_importer),

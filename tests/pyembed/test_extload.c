@@ -48,7 +48,7 @@ static void test_extload__create_with_tempdir_mode(void **state)
     pyembed_config cfg;
     int rc;
     (void)state;
-    pyembed_config_init(&cfg);
+    pyembed_config_init(&cfg, PYEMBED_CONFIG_VERSION);
     cfg.resources = PYEMBED_RESOURCES_FILE;
     cfg.path = fixture_blob();
     cfg.extension_loading = PYEMBED_EXTLOAD_TEMPDIR;

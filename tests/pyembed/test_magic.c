@@ -63,7 +63,7 @@ static int group_setup(void **state)
     (void)state;
     if (make_blob())
         return -1;
-    pyembed_config_init(&cfg);
+    pyembed_config_init(&cfg, PYEMBED_CONFIG_VERSION);
     cfg.resources = PYEMBED_RESOURCES_MEMORY;
     cfg.blob = blob;
     cfg.blob_len = blob_len;

@@ -1,0 +1,120 @@
+/*
+ * code.c — code objects for packed modules: the BYTECODE field for the
+ * interpreter's optimisation level, unmarshalled straight from the
+ * mapping when the blob's bytecode magic is this interpreter's, else the
+ * SOURCE field compiled (docs/runtime.md §3). Bytecode with a foreign
+ * magic is never run.
+ */
+#include "importer_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Decides whether packed bytecode can run here (pyc magic must match):
+ * sets f->bytecode_ok and f->magic_msg. Called at first use: the magic
+ * lives in _frozen_importlib_external, which exists only from the main
+ * phase of initialisation on. */
+static void check_magic(Finder *f)
+{
+    long ours = PyImport_GetMagicNumber();
+    if (ours == -1)
+        PyErr_Clear();
+    f->bytecode_ok = ours != -1 && f->blob_magic == ours;
+    if (f->blob_magic < 0)
+        snprintf(f->magic_msg, sizeof f->magic_msg,
+                 "the blob does not record its bytecode's Python magic number");
+    else
+        snprintf(f->magic_msg, sizeof f->magic_msg,
+                 "bytecode was compiled for Python magic %ld, this interpreter "
+                 "expects %ld", f->blob_magic, ours);
+}
+
+/* Raises the ImportError for module res that has no usable bytecode
+ * (why) and no source; returns NULL. */
+static PyObject *no_source(const packrs_resource *res, const char *why)
+{
+    PyObject *msg = PyUnicode_FromFormat("pyembed: cannot load packed module "
+                                         "'%s': %s and no source was packed",
+                                         res->name, why);
+    PyObject *nm = PyUnicode_FromString(res->name);
+    if (msg && nm)
+        PyErr_SetImportError(msg, nm, Py_None);
+    Py_XDECREF(msg);
+    Py_XDECREF(nm);
+    return NULL;
+}
+
+/* Compiles the SOURCE field of res (fallback when bytecode is unusable);
+ * origin (a str: namespace packages never get here) names the file. */
+static PyObject *compile_source(Finder *f, const packrs_resource *res, PyObject *origin,
+                                const char *why)
+{
+    packrs_field src;
+    PyObject *bytes, *code;
+    int has = pyembed__get_field(f, res, PACKRS_FIELD_SOURCE, &src);
+    if (has <= 0)
+        return has == 0 ? no_source(res, why) : NULL;
+    if (!(bytes = pyembed__field_bytes(f, res->name, &src)))
+        return NULL;
+    code = Py_CompileStringObject(PyBytes_AS_STRING(bytes), origin, Py_file_input,
+                                  NULL, f->optimize);
+    Py_DECREF(bytes);
+    return code;
+}
+
+/* Unmarshals bytecode field bc of res in place from the mapping and sets
+ * its co_filename to origin (unless None). */
+static PyObject *load_bytecode(Finder *f, const packrs_resource *res,
+                               const packrs_field *bc, PyObject *origin)
+{
+    const void *p;
+    size_t n;
+    void *owned;
+    PyObject *code, *fixed;
+    int rc = packrs_field_read(f->reader, bc, &p, &n, &owned);
+    if (rc)
+        return pyembed__import_error(f, res->name, rc);
+    code = PyMarshal_ReadObjectFromString(p, (Py_ssize_t)n);
+    free(owned);
+    if (!code)
+        return NULL;
+    if (!PyCode_Check(code)) {
+        Py_DECREF(code);
+        return PyErr_Format(PyExc_ImportError, "pyembed: bytecode of '%s' is not "
+                            "a code object", res->name);
+    }
+    if (origin == Py_None)
+        return code;
+    fixed = PyObject_CallFunctionObjArgs(f->fix_co_filename, code, origin, NULL);
+    if (!fixed)
+        Py_CLEAR(code);
+    Py_XDECREF(fixed);
+    return code;
+}
+
+PyObject *pyembed__code_for(Finder *f, const packrs_resource *res, PyObject *origin)
+{
+    packrs_field bc;
+    int has;
+    if (f->bytecode_ok < 0)
+        check_magic(f);
+    has = pyembed__get_field(f, res, PACKRS_FIELD_BYTECODE + f->optimize, &bc);
+    if (has < 0)
+        return NULL;
+    if (has && f->bytecode_ok)
+        return load_bytecode(f, res, &bc, origin);
+    return compile_source(f, res, origin, has ? f->magic_msg :
+                          "no bytecode for this optimization level");
+}
+
+PyObject *pyembed__get_code_res(Finder *f, const packrs_resource *res)
+{
+    PyObject *origin, *code;
+    if (res->kind & PACKRS_KIND_NAMESPACE)
+        return Py_CompileString("", "<string>", Py_file_input);
+    if (!(origin = pyembed__origin(f, res)))
+        return NULL;
+    code = pyembed__code_for(f, res, origin);
+    Py_DECREF(origin);
+    return code;
+}

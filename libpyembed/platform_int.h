@@ -1,0 +1,25 @@
+/*
+ * platform_int.h — what libpyembed needs from the operating system beyond
+ * ISO C and POSIX (private). One platform_<system>.c implements it;
+ * libpyembed/meson.build picks it by host_machine.system(). The policies
+ * (which path, memfd or temporary file) stay with the callers.
+ */
+#ifndef PYEMBED_PLATFORM_INT_H
+#define PYEMBED_PLATFORM_INT_H
+
+#include <stddef.h>
+
+/* Absolute path of the running executable as a malloc'd string; when the
+ * system cannot tell, a path that still opens it. NULL: out of memory. */
+char *pyembed__platform_exe_path(void);
+
+/* An anonymous in-memory file called name (close-on-exec); path receives
+ * a file name by which dlopen() opens it. Returns its fd, or -1 when the
+ * platform has no such files or they cannot be made. */
+int pyembed__platform_memfile(const char *name, char *path, size_t pathlen);
+
+/* 1 when the pages of file fd can be mapped executable (a memfd on a
+ * noexec mount cannot), else 0. */
+int pyembed__platform_exec_mappable(int fd);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * pycompat_int.h — every CPython-version-dependent call of libpyembed
+ * (private). pycompat.c is the only file that tests the CPython version and
+ * the only one using private C API (_Py* symbols, _-prefixed PyConfig
+ * fields) or Python-level internals whose shape differs between the
+ * versions we target (3.11 now; 3.12-3.14 with the distribution issue).
+ *
+ * Left where they are used, because they are the same from 3.8 to 3.13
+ * (recheck for 3.14): _imp._fix_co_filename, _imp.create_dynamic and
+ * exec_dynamic, _frozen_importlib.ModuleSpec, _bootstrap_external's
+ * spec_from_file_location and decode_source, runpy._run_module_as_main
+ * (runmain.c), threading._shutdown and atexit._run_exitfuncs (fastexit.c).
+ */
+#ifndef PYEMBED_PYCOMPAT_INT_H
+#define PYEMBED_PYCOMPAT_INT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* Sets the PyConfig fields whose existence depends on the version:
+ * initialisation stops after the core phase (the caller then installs
+ * its importer and calls pyembed__compat_init_main), and neither the
+ * current nor the script directory is ever put on sys.path. */
+void pyembed__compat_config(PyConfig *c);
+/* Runs the main phase of initialisation after a core-only one. */
+PyStatus pyembed__compat_init_main(void);
+
+/* Reads (and with set, writes) CPython's "die by SIGINT after an uncaught
+ * KeyboardInterrupt" flag that Py_RunMain tests; any exec() of a string
+ * clears it, as namedtuple does while excepthook.c imports traceback. */
+int pyembed__compat_sigint_exit_flag(int set, int value);
+
+/* 1 when str s equals the ASCII string ascii, else 0; never fails. */
+int pyembed__compat_str_is(PyObject *s, const char *ascii);
+
+/* New frozenset of the modules frozen into libpython (imp: _imp). */
+PyObject *pyembed__compat_frozen_names(PyObject *imp);
+/* Makes root the directory FrozenImporter derives frozen stdlib modules'
+ * __file__ from (sys._stdlib_dir). 0, or -1 with an exception set. */
+int pyembed__compat_set_stdlib_dir(PyObject *root);
+/* Dotted name of the source of the frozen module whose spec is spec (new
+ * reference), or NULL with no exception when spec is not FrozenImporter's
+ * or has no usable name. */
+PyObject *pyembed__compat_frozen_source_name(PyObject *spec);
+
+#endif
