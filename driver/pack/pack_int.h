@@ -5,10 +5,17 @@
 #include <Python.h>
 #include <stddef.h>
 
+/* Size of the path buffers of pack_main.c and pkgdir.c. */
+#define PACK_PATH_MAX 4096
+
 /* packmod.c: init function of the built-in module "_pyembed_pack". */
 PyObject *pack_module_init(void);
 /* inspect.c: `pyembed-pack inspect FILE [--json]` and `verify FILE`. */
 int pack_inspect(int argc, char **argv);
 int pack_verify(int argc, char **argv);
+/* pkgdir.c: writes to out (n bytes) the directory that holds the packer's
+ * Python package pyembed_pack/ (build tree first, then the installed
+ * one); -1 when neither has it (out then names the installed one). */
+int pack_python_dir(char *out, size_t n);
 
 #endif

@@ -1,18 +1,16 @@
 /*
  * pack_main.c — pyembed-pack: inspect/verify in C; build/blob run the
- * packing logic (pyembed_pack.py, compiled into this binary) inside an
- * embedded CPython — the same libpython the driver links, so compile()
- * makes bytecode the driver can run.
+ * packer, the Python package pyembed_pack (driver/pack/pyembed_pack/), as
+ * `python -m pyembed_pack build|blob ...` inside an embedded CPython — the
+ * same libpython the driver links, so its compile() makes bytecode the
+ * driver can run. The package is loaded from its files (pkgdir.c), so a
+ * traceback from it names them.
  */
 #include "pack_int.h"
 #include "pyembed.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-/* PACK_SOURCE, CANONICAL_SOURCE: pyembed_pack.py, canonical_marshal.py */
-#include "pack_source.h"
 
 static void usage(void)
 {
@@ -24,49 +22,59 @@ static void usage(void)
             "Run 'pyembed-pack build --help' for the options.\n");
 }
 
-/* Makes module canonical_marshal from its compiled-in source. */
-static int add_canonical_module(void)
+/* Writes the packer's sys.path to out (n bytes): its package's directory,
+ * then the stdlib of the libpython linked here. -1 with a message when
+ * the package cannot be found. */
+static int search_path(char *out, size_t n)
 {
-    PyObject *code = Py_CompileString(CANONICAL_SOURCE, "canonical_marshal.py", Py_file_input);
-    PyObject *m = code ? PyImport_ExecCodeModule("canonical_marshal", code) : NULL;
-    Py_XDECREF(code);
-    if (!m)
-        PyErr_Print();
-    Py_XDECREF(m);
-    return m ? 0 : -1;
+    char dir[PACK_PATH_MAX];
+    int len;
+    if (pack_python_dir(dir, sizeof dir) < 0) {
+        fprintf(stderr, "pyembed-pack: its Python package pyembed_pack is missing "
+                        "(looked beside the executable and in %s)\n", dir);
+        return -1;
+    }
+    len = snprintf(out, n, "%s:%s:%s", dir, PYEMBED_STDLIB_DIR, PYEMBED_DYNLOAD_DIR);
+    if (len < 0 || (size_t)len >= n) {
+        fprintf(stderr, "pyembed-pack: path too long: %s\n", dir);
+        return -1;
+    }
+    return 0;
 }
 
-/* Runs pyembed_pack.main(argv[1:]) in an embedded interpreter that
- * imports from the host's standard library. */
+/* Runs `python -m pyembed_pack argv[1:]` in an embedded interpreter that
+ * imports from the package's directory and the host's standard library;
+ * returns its exit status (Py_RunMain's: SystemExit's code, 1 after a
+ * traceback). */
 static int run_packer(int argc, char **argv)
 {
+    char path[3 * PACK_PATH_MAX];
     pyembed_config cfg;
     pyembed_interp *it = NULL;
-    char *status = NULL;
     int rc, code = 1;
     pyembed_config_init(&cfg, PYEMBED_CONFIG_VERSION);
     cfg.resources = PYEMBED_RESOURCES_NONE;
     cfg.filesystem_importer = 1;
-    cfg.module_search_path = PYEMBED_STDLIB_DIR ":" PYEMBED_DYNLOAD_DIR;
+    cfg.module_search_path = path;
     cfg.sys_frozen = 0;
+    cfg.run = PYEMBED_RUN_MODULE;
+    cfg.run_module = "pyembed_pack";
     cfg.argc = argc;
     cfg.argv = argv;
+    if (search_path(path, sizeof path) < 0)
+        return 1;
     if (PyImport_AppendInittab("_pyembed_pack", pack_module_init) < 0) {
         fprintf(stderr, "pyembed-pack: cannot register _pyembed_pack\n");
         return 1;
     }
     rc = pyembed_interp_create(&it, &cfg);
-    if (rc == 0 && add_canonical_module() < 0)
-        rc = PYEMBED_EPYTHON;
     if (rc == 0)
-        rc = pyembed_exec(it, PACK_SOURCE);
-    if (rc == 0)
-        rc = pyembed_call(it, &status, "__main__", "run", NULL);
-    if (rc == 0)
-        code = atoi(status);
-    else if (rc != PYEMBED_EPYTHON)
-        fprintf(stderr, "pyembed-pack: %s\n", pyembed_interp_errmsg(it));
-    free(status);
+        rc = pyembed_interp_run(it, &code);
+    if (rc != 0) {
+        if (rc != PYEMBED_EPYTHON)
+            fprintf(stderr, "pyembed-pack: %s\n", pyembed_interp_errmsg(it));
+        code = 1;
+    }
     pyembed_interp_free(it);
     return code;
 }

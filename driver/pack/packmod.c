@@ -1,6 +1,8 @@
 /*
  * packmod.c — built-in module "_pyembed_pack": libpackrs's writer and
- * executable embedding, for the packing logic in pyembed_pack.py.
+ * executable embedding for the packer (driver/pack/pyembed_pack/), and the
+ * paths meson computed for the target Python (its stdlib, lib-dynload,
+ * python, libpython and platform: pyembed_pack/target.py).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -164,6 +166,8 @@ PyObject *pack_module_init(void)
         PyModule_AddStringConstant(m, "STDLIB_DIR", PYEMBED_STDLIB_DIR) ||
         PyModule_AddStringConstant(m, "DYNLOAD_DIR", PYEMBED_DYNLOAD_DIR) ||
         PyModule_AddStringConstant(m, "PYTHON", PYEMBED_PYTHON) ||
+        PyModule_AddStringConstant(m, "LIBPYTHON", PYEMBED_LIBPYTHON) ||
+        PyModule_AddStringConstant(m, "PLATFORM", PYEMBED_PLATFORM) ||
         PyModule_AddStringConstant(m, "DRIVER_INSTALLED", PYEMBED_DRIVER_INSTALLED)) {
         Py_DECREF(m);
         return NULL;

@@ -1,4 +1,4 @@
-"""Canonical re-encoding of marshal data (part of pyembed_pack.py).
+"""Canonical re-encoding of marshal data (runs in the target interpreter: in_target.py).
 
 marshal.dumps() output depends on the state of the process, not only on
 the code: an object gets FLAG_REF when its reference count is above one

@@ -1,0 +1,72 @@
+"""The blob: selected modules as libpackrs resources (docs/format.md),
+written by libpackrs's writer through _pyembed_pack, plus the "@pyembed"
+metadata the runtime reads (docs/runtime.md)."""
+import _pyembed_pack as P
+
+from .fsutil import read
+from .output import module_files, placement
+
+META = "@pyembed"
+KINDS = {"module": P.KIND_MODULE, "package": P.KIND_PACKAGE | P.KIND_MODULE,
+         "namespace": P.KIND_NAMESPACE, "extension": P.KIND_EXTENSION | P.KIND_MODULE,
+         "distinfo": P.KIND_DISTINFO}
+
+
+def add_files(w, name, field, files, compress):
+    """Adds a field per (key, path) of files, in key order."""
+    for key, path in sorted(files.items()):
+        w.add_field(name, field, key, read(path), compress)
+
+
+def add_module(w, m, comp, spec, target):
+    """Adds m's resource: bytecode, source (by policy) and data in memory,
+    or, for a filesystem-relative module, its files on disk and an FS_PATH.
+    Modules frozen into the target's libpython are left out: the runtime's
+    importer defers to libpython for them."""
+    if m.name in target.frozen:
+        return
+    w.add_resource(m.name, KINDS[m.kind] | (P.KIND_DATA if m.data else 0))
+    if m.kind == "distinfo":
+        add_files(w, m.name, P.FIELD_DISTINFO_FILE, m.data, spec.compress)
+        return
+    prefix = placement(m, spec)
+    if prefix is not None and m.kind != "namespace":
+        rel = module_files(m, comp, spec, target, prefix)
+        w.add_field(m.name, P.FIELD_FS_PATH, None, rel.encode(), False)
+        return
+    if m.kind == "extension":
+        w.add_field(m.name, P.FIELD_EXTENSION, None, read(m.path), spec.compress)
+    elif m.path:
+        w.add_field(m.name, P.FIELD_BYTECODE + spec.optimize, None, comp.bytecode(m),
+                    spec.compress)
+        if spec.sources == "all" or (spec.sources == "app" and m.origin == "app"):
+            w.add_field(m.name, P.FIELD_SOURCE, None, m.source(), spec.compress)
+    add_files(w, m.name, P.FIELD_DATA_FILE, m.data, spec.compress)
+
+
+def metadata(spec, target):
+    """The "@pyembed" resource text (docs/runtime.md)."""
+    lines = ["format=1", f"python_magic={target.magic_number}",
+             f"python_version={target.version_string}",
+             f"run={spec.run}", f"optimize={spec.optimize}", "isolated=1", "site_import=0",
+             "filesystem_importer=0", "sys_frozen=1", f"allocator={spec.allocator}",
+             f"fast_exit={int(spec.fast_exit)}"]
+    if spec.run_module:
+        lines.append(f"run_module={spec.run_module}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def serialise(spec, target, selection, comp, log):
+    """The blob bytes of selection: every packed module, then the metadata
+    (and the --run-code source)."""
+    w = P.Writer()
+    packed = selection.packed()
+    for i, m in enumerate(packed):
+        log.module(i, len(packed), m.name)
+        add_module(w, m, comp, spec, target)
+    log.modules_done()
+    w.add_resource(META, 0)
+    w.add_field(META, P.FIELD_METADATA, None, metadata(spec, target), False)
+    if spec.run_code is not None:
+        w.add_field(META, P.FIELD_SOURCE, None, spec.run_code.encode(), False)
+    return w.finish()

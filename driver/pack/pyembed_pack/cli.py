@@ -1,0 +1,139 @@
+"""The command line of `pyembed-pack build|blob`: argparse -> BuildSpec.
+
+Every check of a flag's value is made here, before any work starts."""
+import argparse
+import os
+import shlex
+import sys
+
+from .errors import PackError
+from .spec import BuildSpec
+
+
+def parser(cmd):
+    """The argparse parser of `pyembed-pack CMD`."""
+    p = argparse.ArgumentParser(prog=f"pyembed-pack {cmd}")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--module-path", action="append", default=[], metavar="DIR")
+    run = p.add_mutually_exclusive_group()
+    run.add_argument("--run-module", metavar="NAME")
+    run.add_argument("--run-code", metavar="CODE")
+    p.add_argument("--stdlib", choices=["all", "traced", "none"], default="traced")
+    p.add_argument("--site-packages", action="append", default=[], metavar="DIR",
+                   help="where --package finds installed distributions")
+    p.add_argument("--package", action="append", default=[], metavar="NAME",
+                   help="pack installed distribution NAME (modules + dist-info)")
+    p.add_argument("--pip-install", action="append", default=[], metavar="ARGS",
+                   help="pip install ARGS (local paths/wheels, offline) and pack the result")
+    p.add_argument("--requirements", action="append", default=[], metavar="FILE",
+                   help="pip install -r FILE (offline) and pack the result")
+    p.add_argument("--filesystem-package", action="append", default=[], metavar="NAME[=PREFIX]",
+                   help="put package NAME's files beside the output under PREFIX (default lib)")
+    p.add_argument("--resources-location", default="in-memory",
+                   metavar="in-memory|filesystem-relative:PREFIX")
+    p.add_argument("--resources-fallback", default=None,
+                   metavar="filesystem-relative:PREFIX",
+                   help="where modules that cannot load from memory go (default: lib)")
+    p.add_argument("--trace", choices=["all", "load-time"], default="all",
+                   help="traced: follow every import (all) or only those that run when "
+                        "modules load, not inside functions (load-time: much smaller, but a "
+                        "function's lazy import of an unpacked module fails at run time)")
+    p.add_argument("--include", action="append", default=[], metavar="MODULE")
+    p.add_argument("--exclude", action="append", default=[], metavar="PATTERN")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--sources", dest="sources", action="store_const", const="all",
+                     help="pack sources of every module (default: app modules only)")
+    src.add_argument("--no-sources", dest="sources", action="store_const", const="none")
+    p.set_defaults(sources="app")
+    p.add_argument("--optimize", type=int, choices=[0, 1, 2], default=0)
+    p.add_argument("--compress", action="store_true")
+    p.add_argument("--strip", action="store_true", help="strip the driver before embedding")
+    p.add_argument("--driver", metavar="PATH", help="driver executable to copy")
+    p.add_argument("--fast-exit", action="store_true",
+                   help="exit without finalising objects when the entry module ends "
+                        "(atexit, thread joins and stdio flush still happen)")
+    p.add_argument("--allocator", choices=["pymalloc", "malloc", "debug"], default="pymalloc",
+                   help="memory allocator of the packed app (malloc: for valgrind)")
+    p.add_argument("--stdlib-dir")    # default: the target's (target.py)
+    p.add_argument("--dynload-dir")
+    p.add_argument("--no-cache", action="store_true", help="do not use the bytecode cache")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true")
+    return p
+
+
+def check_prefix(prefix):
+    """A filesystem-relative prefix must stay below the output directory."""
+    if not prefix or os.path.isabs(prefix) or ".." in prefix.split("/"):
+        raise PackError(f"bad filesystem-relative prefix '{prefix}'")
+    return prefix
+
+
+def location_prefix(option, value):
+    """The prefix of `filesystem-relative:PREFIX`, None for in-memory/unset."""
+    if not value or value == "in-memory":
+        return None
+    if not value.startswith("filesystem-relative:"):
+        raise PackError(f"--{option}: expected in-memory or filesystem-relative:PREFIX")
+    return check_prefix(value.split(":", 1)[1])
+
+
+def fs_packages(values):
+    """(package, prefix) pairs of the --filesystem-package NAME[=PREFIX] values."""
+    pairs = {}
+    for value in values:
+        name, _, prefix = value.partition("=")
+        pairs[name] = check_prefix(prefix or "lib")
+    return tuple(pairs.items())
+
+
+def pip_args(ns):
+    """pip install arguments: -r FILE for each --requirements, then each
+    --pip-install split like a shell would; None when neither was given."""
+    if not ns.requirements and not ns.pip_install:
+        return None
+    args = []
+    for req in ns.requirements:
+        args += ["-r", req]
+    for value in ns.pip_install:
+        try:
+            args += shlex.split(value)
+        except ValueError as e:
+            raise PackError(f"--pip-install {value!r}: {e}") from None
+    return tuple(args)
+
+
+def cache_root(no_cache):
+    """$XDG_CACHE_HOME/pyembed (default ~/.cache/pyembed); None without a
+    cache or a home."""
+    if no_cache:
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or (
+        os.path.join(os.environ["HOME"], ".cache") if os.environ.get("HOME") else None)
+    return base and os.path.join(base, "pyembed")
+
+
+def to_spec(cmd, ns):
+    """The BuildSpec of parsed arguments ns (PackError for a bad value)."""
+    packages = fs_packages(ns.filesystem_package)
+    location = location_prefix("resources-location", ns.resources_location)
+    fallback = location_prefix("resources-fallback", ns.resources_fallback) or "lib"
+    return BuildSpec(
+        command=cmd, output=ns.output, out_dir=os.path.dirname(os.path.abspath(ns.output)),
+        module_paths=tuple(os.path.abspath(d) for d in ns.module_path),
+        run_module=ns.run_module, run_code=ns.run_code, stdlib=ns.stdlib, trace=ns.trace,
+        include=tuple(ns.include), exclude=tuple(ns.exclude),
+        site_packages=tuple(ns.site_packages), packages=tuple(ns.package),
+        pip_args=pip_args(ns), fs_packages=packages, resources_location=location,
+        resources_fallback=fallback, sources=ns.sources, optimize=ns.optimize,
+        compress=ns.compress, strip=ns.strip, driver=ns.driver, fast_exit=ns.fast_exit,
+        allocator=ns.allocator, stdlib_dir=ns.stdlib_dir, dynload_dir=ns.dynload_dir,
+        cache_root=cache_root(ns.no_cache), quiet=ns.quiet, verbose=ns.verbose,
+        progress=sys.stderr.isatty() and not ns.quiet)
+
+
+def parse(argv):
+    """BuildSpec of argv = [CMD, ARGS...] (CMD: build or blob). argparse
+    exits itself for --help (0) and for malformed arguments (2)."""
+    cmd = argv[0]
+    return to_spec(cmd, parser(cmd).parse_args(argv[1:]))

@@ -1,0 +1,106 @@
+"""Bytecode and import lists of the modules of one build.
+
+The target compiles (target.compile_module: canonical marshal bytes plus
+the module's import statements); results are cached on disk under
+$XDG_CACHE_HOME/pyembed/bytecode-c2-<magic>/ by a hash of magic, optimize
+level, path and source, and remembered per module for the build."""
+import hashlib
+import json
+import os
+
+from .errors import syntax_error
+from .fsutil import atomic_write, read
+
+# c2: canonical marshal; import lists carry at_load
+CACHE_FORMAT = "bytecode-c2-"
+
+
+def cache_dir(target, cache_root):
+    """The cache directory for target's bytecode, None without a cache root."""
+    return cache_root and os.path.join(cache_root, CACHE_FORMAT + target.magic.hex())
+
+
+def store(path, data):
+    """Writes a cache entry; a cache that cannot be written is not fatal."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        atomic_write(path, data, 0o600)
+    except OSError:
+        pass
+
+
+class ModuleCompiler:
+    """Compiles modules for target at one optimize level, through the cache
+    (cache_dir None: no cache). Each module's source is read and hashed
+    once, and each answer is given once per build."""
+
+    def __init__(self, target, optimize, cache_dir):
+        self.target = target
+        self.optimize = optimize
+        self.cache_dir = cache_dir
+        self.hits, self.misses = set(), set()  # cache keys, each counted once
+        self.keys = {}      # module name -> (rel, key, cache path or None)
+        self.code = {}      # module name -> bytecode
+        self.imported = {}  # module name -> import list
+        self.fresh = {}     # module name -> import list of a compile not yet asked for
+
+    @property
+    def cached_count(self):
+        """Modules whose bytecode came from the cache."""
+        return len(self.hits - self.misses)
+
+    @property
+    def new_count(self):
+        """Modules compiled by this build."""
+        return len(self.misses)
+
+    def _key(self, m):
+        """(path below the root, cache key, cache file or None) of m."""
+        if m.name not in self.keys:
+            rel = m.name.replace(".", "/") + ("/__init__.py" if m.kind == "package" else ".py")
+            key = hashlib.sha256(self.target.magic + bytes([self.optimize]) + rel.encode()
+                                 + b"\0" + m.source()).hexdigest()
+            self.keys[m.name] = (rel, key, self.cache_dir and
+                                 os.path.join(self.cache_dir, key[:2], key))
+        return self.keys[m.name]
+
+    def bytecode(self, m):
+        """m's canonical marshalled code (PackError for a syntax error)."""
+        if m.name not in self.code:
+            self.code[m.name] = self._bytecode(m, *self._key(m))
+        return self.code[m.name]
+
+    def _bytecode(self, m, rel, key, cached):
+        """Reads m's bytecode from the cache, else compiles and stores it."""
+        if cached and os.path.exists(cached):
+            self.hits.add(key)
+            return read(cached)
+        self.misses.add(key)
+        try:
+            data, imports = self.target.compile_module(m.source(), rel, self.optimize)
+        except SyntaxError as e:
+            e.filename = m.path
+            raise syntax_error(e) from None
+        self.fresh[m.name] = imports
+        if cached:
+            store(cached, data)
+        return data
+
+    def imports(self, m):
+        """Import statements of module m ([name, level, fromlist, at_load])."""
+        if m.name not in self.imported:
+            self.imported[m.name] = self._imports(m, self._key(m)[2])
+        return self.imported[m.name]
+
+    def _imports(self, m, cached):
+        """m's import list from the cache, else from its bytecode."""
+        if cached and os.path.exists(cached + ".imports"):
+            with open(cached + ".imports") as f:
+                return json.load(f)
+        data = self.bytecode(m)  # a compile leaves the import list in self.fresh
+        found = self.fresh.pop(m.name, None)
+        if found is None:
+            found = self.target.code_imports(data)
+        if cached:
+            store(cached + ".imports", json.dumps(found).encode())
+        return found

@@ -1,0 +1,80 @@
+"""Code that runs inside the target interpreter.
+
+Everything here depends on the CPython that runs it: the facts describe()
+reports, compile(), marshal's layout (canonical_marshal), dis's opcode scan
+for imports, and the .pyc header with its keyed source hash. TargetPython
+(target.py) reaches these functions only through its runner: for the host
+target that is this module, called in-process. For a target that is another
+CPython (a distribution's interpreter) the same functions have to run in
+that interpreter, e.g. as a worker it runs over stdin/stdout — so this
+module imports nothing but the standard library and canonical_marshal, and
+takes and returns plain data (bytes, str, int, lists, a JSON-able dict).
+"""
+import _imp
+import dis
+import importlib.machinery
+import importlib.util
+import marshal
+import sys
+
+from .canonical_marshal import canonical
+
+CO_NEWLOCALS = 0x2  # code flag of a function body (not module or class)
+
+
+def describe():
+    """This interpreter's facts, as JSON-able data (TargetPython.from_facts)."""
+    return {
+        "version": list(sys.version_info[:3]),
+        "magic": importlib.util.MAGIC_NUMBER.hex(),
+        # frozen into libpython (os, io, codecs, runpy, …): traced for their
+        # imports, but never packed: the runtime takes them from libpython
+        "frozen": sorted(_imp._frozen_module_names()),
+        "builtins": sorted(sys.builtin_module_names),
+        "ext_suffixes": list(importlib.machinery.EXTENSION_SUFFIXES),
+        "cache_tag": sys.implementation.cache_tag,
+    }
+
+
+def code_imports_of(code):
+    """[name, level, fromlist, at_load] for every import statement in code,
+    nested functions and classes included (modulefinder's opcode scan);
+    at_load is true when it runs at import time (module or class body, not
+    inside a function)."""
+    found = []
+    stack = [(code, 1)]
+    while stack:
+        co, at_load = stack.pop()
+        found.extend([name, level, list(fromlist or ()), at_load]
+                     for name, level, fromlist in dis._find_imports(co))
+        for c in co.co_consts:
+            if hasattr(c, "co_code"):
+                stack.append((c, at_load and not c.co_flags & CO_NEWLOCALS))
+    return found
+
+
+def compile_module(source, rel, optimize):
+    """(canonical marshal bytes, import list) of module source bytes, with
+    rel (the module's path below its root) as co_filename. SyntaxError
+    propagates. Canonical: independent of this process's state, so builds
+    are reproducible whatever the cache held."""
+    code = compile(source, rel, "exec", dont_inherit=True, optimize=optimize)
+    return canonical(marshal.dumps(code)), code_imports_of(code)
+
+
+def code_imports(bytecode):
+    """The import list of marshalled module code (as compile_module gives)."""
+    return code_imports_of(marshal.loads(bytecode))
+
+
+def source_imports(source, filename):
+    """The import list of source (str), compiled as filename; for --run-code."""
+    return code_imports_of(compile(source, filename, "exec", dont_inherit=True))
+
+
+def hash_pyc(source, bytecode):
+    """An unchecked hash-based .pyc (PEP 552) of bytecode compiled from
+    source: the interpreter uses it as it is, whatever the file times."""
+    flags = 0b01  # hash-based, not checked against the source
+    return (importlib.util.MAGIC_NUMBER + flags.to_bytes(4, "little")
+            + importlib.util.source_hash(source) + bytecode)

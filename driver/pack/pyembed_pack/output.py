@@ -1,0 +1,113 @@
+"""What a build writes: the executable (a driver copy with the blob
+embedded), the blob file, and the files of filesystem-relative modules
+beside the output."""
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+
+import _pyembed_pack as P
+
+from . import elf
+from .errors import PackError
+from .fsutil import atomic_write, copy_file, update
+
+
+def placement(m, spec):
+    """None when m is served from memory, else the filesystem-relative
+    prefix (below the output's directory) its files go to."""
+    for name, prefix in spec.fs_packages:
+        if m.name == name or m.name.startswith(name + "."):
+            return prefix
+    if spec.resources_location is not None:
+        return spec.resources_location
+    if m.kind == "extension" and needs_own_file(m.path):
+        # $ORIGIN-relative dependencies (wheel-bundled .libs) cannot be
+        # found from a memfd: such a module goes on the filesystem.
+        return spec.resources_fallback
+    return None
+
+
+def needs_own_file(path):
+    """True when the extension at path finds libraries relative to itself."""
+    try:
+        return elf.origin_rpath(path)
+    except elf.ElfError as e:
+        raise PackError(f"{path}: {e}") from None
+
+
+def module_files(m, comp, spec, target, prefix):
+    """Writes m's file(s) under <output dir>/<prefix>; returns the path of
+    its main file relative to the output's directory. Python modules get an
+    unchecked hash-based .pyc in __pycache__, compiled for the target."""
+    rel_dir = m.name.replace(".", "/") if m.kind == "package" else "/".join(m.name.split(".")[:-1])
+    base = os.path.join(spec.out_dir, prefix, rel_dir)
+    os.makedirs(base, exist_ok=True)
+    dest = os.path.join(base, os.path.basename(m.path))
+    copy_file(m.path, dest)
+    if m.kind == "extension":
+        copy_origin_libs(m.path, dest)
+    else:
+        pyc = target.pyc_path(dest, spec.optimize)
+        os.makedirs(os.path.dirname(pyc), exist_ok=True)
+        update(pyc, target.hash_pyc(m.source(), comp.bytecode(m)))
+    for key, path in m.data.items():
+        os.makedirs(os.path.dirname(os.path.join(base, key)), exist_ok=True)
+        copy_file(path, os.path.join(base, key))
+    return os.path.relpath(dest, spec.out_dir).replace(os.sep, "/")
+
+
+def copy_tree(src, dest):
+    """Copies the files under directory src to dest, keeping their modes."""
+    for dirpath, _, files in os.walk(src, followlinks=True):
+        target_dir = os.path.join(dest, os.path.relpath(dirpath, src))
+        os.makedirs(target_dir, exist_ok=True)
+        for f in files:
+            path = os.path.join(dirpath, f)
+            copy_file(path, os.path.join(target_dir, f), stat.S_IMODE(os.stat(path).st_mode))
+
+
+def copy_origin_libs(src, dest):
+    """Copies the sibling '*.libs' directories an $ORIGIN rpath may name
+    (auditwheel's layout) to the same place relative to dest."""
+    src_root = os.path.dirname(src)
+    for up in (src_root, os.path.dirname(src_root), os.path.dirname(os.path.dirname(src_root))):
+        for entry in os.scandir(up):
+            if entry.is_dir() and entry.name.endswith(".libs"):
+                rel = os.path.relpath(entry.path, src_root)
+                copy_tree(entry.path, os.path.normpath(os.path.join(os.path.dirname(dest), rel)))
+
+
+def find_driver(spec):
+    """The driver executable to copy: --driver, else pyembed-run beside
+    this pyembed-pack (a build tree), else the installed one."""
+    if spec.driver:
+        return spec.driver
+    sibling = os.path.join(os.path.dirname(os.path.realpath(sys.executable)), "pyembed-run")
+    for cand in (sibling, P.DRIVER_INSTALLED):
+        if os.path.isfile(cand) and os.access(cand, os.X_OK):
+            return cand
+    raise PackError("cannot find the pyembed-run driver (use --driver PATH)")
+
+
+def write_executable(spec, blob):
+    """Writes spec.output: the driver (stripped with --strip) with blob
+    embedded (libpackrs writes it atomically)."""
+    driver = find_driver(spec)
+    if not spec.strip:
+        P.embed(driver, blob, spec.output)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        stripped = os.path.join(tmp, "driver")
+        shutil.copyfile(driver, stripped)
+        strip = shutil.which("strip") or "/usr/bin/strip"
+        if subprocess.run([strip, "--strip-all", stripped]).returncode != 0:
+            raise PackError("strip failed")
+        P.embed(stripped, blob, spec.output)
+
+
+def write_blob(spec, blob):
+    """Writes spec.output: the blob alone, mode 0644."""
+    atomic_write(spec.output, blob, 0o644)
