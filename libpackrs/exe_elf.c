@@ -2,9 +2,10 @@
  * exe_elf.c — the blob as section ".packrs" of an ELF64 little-endian
  * executable (§7.1): finding it, and appending it to a copy.
  *
- * Fields are read and written at their ELF64 offsets with the pk_rd and pk_wr helpers,
- * so this needs no <elf.h> and works on a host of either byte order. The
- * executable is as untrusted as the blob: every field is bounds-checked.
+ * Fields are read and written at their ELF64 offsets with the pk_rd and
+ * pk_wr helpers, so this needs no <elf.h> and works on a host of either
+ * byte order. The executable is as untrusted as the blob: every field is
+ * bounds-checked.
  * Reading uses three preads (ELF header, section headers, section-name
  * table) and maps nothing; the caller maps only the blob itself.
  */
