@@ -67,7 +67,7 @@ static int read_fields(packrs_reader *r, const packrs_resource *res, int *huge)
             REQUIRE(n == f.uncompressed_size && (!owned || owned == p));
         else
             bad++;
-        free(owned);
+        packrs_free(owned);
     }
     return bad;
 }

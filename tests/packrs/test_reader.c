@@ -52,7 +52,7 @@ static void expect_text(packrs_reader *r, const packrs_resource *res, int type,
     assert_int_equal(packrs_field_read(r, &f, &p, &n, &owned), PACKRS_OK);
     assert_int_equal(n, len);
     assert_memory_equal(p, text, len);
-    free(owned);
+    packrs_free(owned);
 }
 
 /* A blob with one resource per name, each with its name as SOURCE. */
