@@ -47,10 +47,12 @@ typedef struct elf_shdr {
     uint64_t offset, size;
 } elf_shdr;
 
-/* 1 when img[0..len) starts with an ELF64 little-endian header (§7.1). */
+/* 1 when img[0..len) starts with the identification of ELF64 little-
+ * endian (§7.1), however short: what is appended to such an image makes
+ * it long enough for a reader to take it for ELF. */
 static int elf_recognise(const unsigned char *img, size_t len)
 {
-    return len >= EH_SIZE && !memcmp(img, "\x7f" "ELF", 4) && img[EH_CLASS] == 2 &&
+    return len > EH_DATA && !memcmp(img, "\x7f" "ELF", 4) && img[EH_CLASS] == 2 &&
            img[EH_DATA] == 1;
 }
 
@@ -171,25 +173,32 @@ static int elf_locate(const pk_file *f, uint64_t *off, uint64_t *len, char *err,
 
 /* ---- embedding (§7.1, last paragraph) ----------------------------------- */
 
-/* Checks the image b can take a ".packrs" section: supported section table
- * and name table *str inside the image, no ".packrs" yet. */
+/* Checks the image b can take a ".packrs" section that the reader will
+ * then find (§7.1): a section table (e_shoff 0 means none, step 1) and
+ * name table *str inside the image, the table within the reader's bound
+ * (step 3), every name inside it and none ".packrs" yet. A name equal to
+ * the table's size would name the ".packrs" appended to it (step 4). */
 static int check_image(const pk_buf *b, const elf_hdr *e, elf_shdr *str,
                        char *err, size_t errlen)
 {
-    if (e->shentsize != SH_SIZE || e->shnum == 0 || e->shnum >= MAX_SHNUM ||
-        e->shstrndx >= e->shnum || e->shoff > b->len ||
+    if (e->shentsize != SH_SIZE || e->shoff == 0 || e->shnum == 0 ||
+        e->shnum >= MAX_SHNUM || e->shstrndx >= e->shnum || e->shoff > b->len ||
         b->len - e->shoff < (size_t)e->shnum * SH_SIZE)
         return packrs__msg(err, errlen, PACKRS_EINVAL,
                            "unsupported or malformed ELF section table");
     read_shdr(b->p + e->shoff + (size_t)e->shstrndx * SH_SIZE, str);
     if (str->offset > b->len || b->len - str->offset < str->size ||
-        str->size > UINT32_MAX - NAME_LEN)
+        str->size > MAX_SHSTRTAB - NAME_LEN)
         return packrs__msg(err, errlen, PACKRS_EINVAL, "malformed ELF string table");
-    for (unsigned i = 0; i < e->shnum; i++)
-        if (is_packrs(b->p + str->offset, str->size,
-                      pk_rd32(b->p + e->shoff + (size_t)i * SH_SIZE + SH_NAME)))
+    for (unsigned i = 0; i < e->shnum; i++) {
+        uint32_t name = pk_rd32(b->p + e->shoff + (size_t)i * SH_SIZE + SH_NAME);
+        if (name >= str->size)
+            return packrs__msg(err, errlen, PACKRS_EINVAL, "malformed ELF section "
+                               "table: section %u's name lies outside the name table", i);
+        if (is_packrs(b->p + str->offset, str->size, name))
             return packrs__msg(err, errlen, PACKRS_EINVAL, "executable already "
                                "carries a " PK_ELF_SECTION " section");
+    }
     return PACKRS_OK;
 }
 
@@ -215,6 +224,9 @@ static int elf_embed(pk_buf *b, const void *blob, size_t blen, uint64_t *boff,
     elf_shdr str;
     size_t stroff, shoff;
     int rc;
+    if (b->len < EH_SIZE)
+        return packrs__msg(err, errlen, PACKRS_EINVAL, "truncated ELF header "
+                           "(%zu of %d bytes)", b->len, EH_SIZE);
     read_hdr(b->p, &e);
     if ((rc = check_image(b, &e, &str, err, errlen)))
         return rc;
