@@ -8,14 +8,18 @@
  * Conventions
  *  - Functions return int: 0 (PACKRS_OK) on success, a negative
  *    enum packrs_error value on failure. Codes are never renumbered.
- *  - Error detail is kept on the handle: packrs_reader_errmsg(),
+ *  - Error detail is kept with the handle: packrs_reader_errmsg(),
  *    packrs_writer_errmsg(). There is no global mutable error state.
  *  - T **out parameters hand ownership to the caller. Pointers inside a
  *    packrs_resource or packrs_field are borrowed from the blob and stay
- *    valid until the reader is freed.
+ *    valid until the reader is freed. Buffers libpackrs allocates for the
+ *    caller are released with packrs_free() (plain free() works when the
+ *    caller shares libpackrs's C runtime; packrs_free() always does).
  *  - Every *_free() accepts NULL.
- *  - A reader may be shared between threads for lookups and field access.
- *    A writer must be used by one thread at a time.
+ *  - Threads: once open, a reader may be shared between threads for every
+ *    call but packrs_reader_free(); no such call writes the shared handle
+ *    (see packrs_reader_errmsg() for how messages stay per thread). A
+ *    writer must be used by one thread at a time.
  */
 #ifndef PACKRS_H
 #define PACKRS_H
@@ -119,6 +123,11 @@ PACKRS_API const char *packrs_strerror(int code);
 PACKRS_API int packrs_version_number(void);
 /** Name of a field type ("source", "bytecode", ...); "?" if unknown. */
 PACKRS_API const char *packrs_field_type_name(int type);
+/** Frees a buffer libpackrs handed to the caller (the output of
+ *  packrs_writer_finish_buffer(), the *owned of packrs_field_read()), with
+ *  the allocator that made it, whatever C runtime the caller links. NULL
+ *  is a no-op. */
+PACKRS_API void packrs_free(void *p);
 
 /* ---- writer ----------------------------------------------------------- */
 
@@ -146,8 +155,9 @@ PACKRS_API int packrs_writer_add_field(packrs_writer *w, const char *resource,
                                        int type, const char *key,
                                        const void *data, size_t len,
                                        unsigned flags);
-/** Serialises the blob into a malloc'd buffer the caller frees with
- *  free(). Output depends only on the content, not on insertion order. */
+/** Serialises the blob into a new buffer the caller frees with
+ *  packrs_free(). Output depends only on the content, not on insertion
+ *  order. */
 PACKRS_API int packrs_writer_finish_buffer(packrs_writer *w, void **out,
                                            size_t *out_len);
 /** Serialises the blob to path (written to a temporary file beside it,
@@ -179,11 +189,19 @@ PACKRS_API int packrs_reader_open_memory(packrs_reader **out, const void *data,
 PACKRS_API int packrs_reader_open_file(packrs_reader **out, const char *path);
 /** Maps an executable and opens the blob embedded in it (ELF section
  *  ".packrs", else the trailer; docs/format.md §7). path NULL means the
- *  running executable (/proc/self/exe). PACKRS_ENOBLOB if none. */
+ *  running executable (on Linux /proc/self/exe). PACKRS_ENOBLOB if none. */
 PACKRS_API int packrs_reader_open_exe(packrs_reader **out, const char *path);
 /** Unmaps/releases. NULL is a no-op. Borrowed pointers die here. */
 PACKRS_API void packrs_reader_free(packrs_reader *r);
-/** Message for the last failure on this reader ("" if none). */
+/** Message for the last failure on this reader ("" if none), per thread:
+ *  if the calling thread had a call on r fail after r was opened, that
+ *  call's message; otherwise the message of the open (set by the open
+ *  functions, "" when the open succeeded). So threads sharing r each see
+ *  their own failures and never each other's. A thread remembers its
+ *  failures on up to 4 readers; a failure on a fifth takes over the reader
+ *  claimed longest ago (whose errmsg is then the open's again). The text
+ *  stays valid until the calling thread's next failed libpackrs call, or
+ *  until r is freed. NULL r: a static message. */
 PACKRS_API const char *packrs_reader_errmsg(const packrs_reader *r);
 /** The blob bytes (start, length) the reader serves. */
 PACKRS_API const void *packrs_reader_blob(const packrs_reader *r, size_t *len);
@@ -209,8 +227,8 @@ PACKRS_API int packrs_resource_field(packrs_reader *r,
                                      const packrs_resource *res, int type,
                                      const char *key, packrs_field *out);
 /** Plain bytes of f: for a stored field, *out points into the blob and
- *  *owned is NULL; for a compressed field, *owned is a malloc'd buffer (the
- *  caller frees it) and *out equals it. */
+ *  *owned is NULL; for a compressed field, *owned is a new buffer (the
+ *  caller frees it with packrs_free()) and *out equals it. */
 PACKRS_API int packrs_field_read(packrs_reader *r, const packrs_field *f,
                                  const void **out, size_t *out_len,
                                  void **owned);

@@ -4,7 +4,9 @@
  * An entry (§4) and its field records (§5) are checked the first time the
  * entry is touched; a field's data checksum (§6) the first time the field
  * is read. Flags in r->entry_ok / r->field_ok remember what held, so a
- * resource costs its checks once. Races only repeat a check.
+ * resource costs its checks once. Races only repeat a check. Nothing here
+ * writes the reader but those atomic flags: failures are recorded per
+ * thread (error.c), so a reader may be shared (packrs.h).
  */
 #define XXH_STATIC_LINKING_ONLY
 #include "reader_int.h"
@@ -12,9 +14,6 @@
 #include <stdlib.h>
 #include <xxhash.h>
 #include <zlib.h>
-
-#define CORRUPT(r, clause, ...) \
-    packrs__fail((r), PACKRS_ECORRUPT, "corrupt blob (" clause "): " __VA_ARGS__)
 
 /* Checks that [off, off+len] is a NUL-terminated string without inner NUL
  * inside the string table (§4.2). */
@@ -145,11 +144,11 @@ static int check_entry(packrs_reader *r, uint32_t idx, const unsigned char *e)
 int packrs__entry_load(packrs_reader *r, uint32_t idx, packrs_resource *out)
 {
     const unsigned char *e = r->entries + (size_t)idx * PK_ENTRY_SIZE;
-    if (!__atomic_load_n(&r->entry_ok[idx], __ATOMIC_ACQUIRE)) {
+    if (!atomic_load_explicit(&r->entry_ok[idx], memory_order_acquire)) {
         int rc = check_entry(r, idx, e);
         if (rc)
             return rc;
-        __atomic_store_n(&r->entry_ok[idx], 1, __ATOMIC_RELEASE);
+        atomic_store_explicit(&r->entry_ok[idx], 1, memory_order_release);
     }
     out->name = (const char *)r->strings + pk_rd32(e + PK_E_NAME_OFF);
     out->name_len = pk_rd32(e + PK_E_NAME_LEN);
@@ -164,7 +163,7 @@ int packrs__entry_load(packrs_reader *r, uint32_t idx, packrs_resource *out)
 static int check_res(packrs_reader *r, const packrs_resource *res)
 {
     if (!r || r->failed || !res || res->index >= r->nres ||
-        !__atomic_load_n(&r->entry_ok[res->index], __ATOMIC_ACQUIRE))
+        !atomic_load_explicit(&r->entry_ok[res->index], memory_order_acquire))
         return PACKRS_EINVAL;
     return PACKRS_OK;
 }
@@ -181,14 +180,14 @@ static int field_load(packrs_reader *r, const packrs_resource *res, uint32_t fi,
     out->data = r->data + pk_rd64(f + PK_F_OFFSET);
     out->size = (size_t)pk_rd64(f + PK_F_SIZE);
     out->uncompressed_size = (size_t)pk_rd64(f + PK_F_USIZE);
-    if (__atomic_load_n(&r->field_ok[fi], __ATOMIC_ACQUIRE))
+    if (atomic_load_explicit(&r->field_ok[fi], memory_order_acquire))
         return PACKRS_OK;
     if (XXH3_64bits(out->data, out->size) != pk_rd64(f + PK_F_CHECKSUM))
         return packrs__fail(r, PACKRS_ECHECKSUM,
                             "corrupt blob (§6.2): %s%s%s of resource '%s' fails "
                             "its checksum", packrs_field_type_name(out->type),
                             out->name_len ? " " : "", out->name, res->name);
-    __atomic_store_n(&r->field_ok[fi], 1, __ATOMIC_RELEASE);
+    atomic_store_explicit(&r->field_ok[fi], 1, memory_order_release);
     return PACKRS_OK;
 }
 
@@ -230,8 +229,7 @@ int packrs_resource_field(packrs_reader *r, const packrs_resource *res,
         else
             hi = mid;
     }
-    memcpy(r->errmsg, "no such field", sizeof "no such field");
-    return PACKRS_ENOTFOUND;
+    return packrs__miss(r, PACKRS_ENOTFOUND, "no such field");
 }
 
 int packrs_field_decompress(packrs_reader *r, const packrs_field *f, void *dst,

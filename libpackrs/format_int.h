@@ -8,6 +8,7 @@
 #ifndef PACKRS_FORMAT_INT_H
 #define PACKRS_FORMAT_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -63,7 +64,7 @@
 #define PK_MAX_NAME 65535u   /* §4 longest name */
 #define PK_MAX_FIELDS 0x00ffffffu /* §4 fields per resource */
 
-/* §7 embedding */
+/* §7 embedding (exe_elf.c, exe_trailer.c) */
 #define PK_ELF_SECTION ".packrs"
 #define PK_TRAILER_MAGIC "\x89PKRend\n"
 #define PK_TRAILER_SIZE 32
@@ -100,15 +101,17 @@ static inline void pk_wr64(unsigned char *p, uint64_t v)
 /* Overflow-checked a + b into *out; returns 0 on overflow. */
 static inline int pk_add(uint64_t a, uint64_t b, uint64_t *out)
 {
-    return !__builtin_add_overflow(a, b, out);
+    *out = a + b; /* unsigned: wraps, never undefined */
+    return *out >= a;
 }
 /* Overflow-checked a * b into *out; returns 0 on overflow. */
 static inline int pk_mul(uint64_t a, uint64_t b, uint64_t *out)
 {
-    return !__builtin_mul_overflow(a, b, out);
+    *out = a * b;
+    return a == 0 || *out / a == b;
 }
 
-/* XXH3-64 of a name (§3); one definition for reader and writer. */
+/* XXH3-64 of a name (§3); one definition for reader and writer (hash.c). */
 uint64_t packrs__hash_name(const char *name, size_t len);
 
 #endif

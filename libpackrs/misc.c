@@ -1,5 +1,13 @@
-/* misc.c — library-wide facts: error strings, version, field type names. */
+/* misc.c — library-wide facts: error strings, version, field type names,
+ * and the deallocator of what libpackrs hands out. */
 #include "packrs.h"
+
+#include <stdlib.h>
+
+void packrs_free(void *p)
+{
+    free(p); /* the allocator of packrs_writer_finish_buffer, packrs_field_read */
+}
 
 const char *packrs_strerror(int code)
 {

@@ -4,40 +4,21 @@
  * Checks follow libgit2's midx.c order: size, magic/version, offsets,
  * exact lengths, checksum; entries are validated lazily on first access
  * (entry.c). Each check cites the clause of docs/format.md it enforces.
+ * Files are mapped through os_int.h; executables are opened by locate.c.
  */
 #define XXH_STATIC_LINKING_ONLY
 #include "reader_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
-
-int packrs__fail(packrs_reader *r, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->errmsg, sizeof r->errmsg, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-#define CORRUPT(r, clause, ...) \
-    packrs__fail((r), PACKRS_ECORRUPT, "corrupt blob (" clause "): " __VA_ARGS__)
 
 packrs_reader *packrs__reader_new(void)
 {
-    return calloc(1, sizeof(packrs_reader));
-}
-
-uint64_t packrs__hash_name(const char *name, size_t len)
-{
-    return XXH3_64bits(name, len);
+    static atomic_uint_least64_t next_id = 1;
+    packrs_reader *r = calloc(1, sizeof(packrs_reader));
+    if (r)
+        r->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+    return r;
 }
 
 /* Checks one section [off, off+len) starts at or after *cursor, is aligned
@@ -154,14 +135,22 @@ int packrs__reader_attach(packrs_reader *r, const unsigned char *blob,
     if ((rc = check_header(r, blob, len)) || (rc = check_layout(r, blob)) ||
         (rc = check_checksum(r)))
         return rc;
-    r->entry_ok = calloc((size_t)r->nres + 1, 1);
-    r->field_ok = calloc((size_t)r->nfields + 1, 1);
+    r->entry_ok = calloc((size_t)r->nres + 1, sizeof *r->entry_ok);
+    r->field_ok = calloc((size_t)r->nfields + 1, sizeof *r->field_ok);
     if (!r->entry_ok || !r->field_ok)
         return packrs__fail(r, PACKRS_ENOMEM, "out of memory");
     return PACKRS_OK;
 }
 
-/* Finishes an open: on failure marks r failed (keeping errmsg). */
+int packrs__reader_opened(packrs_reader *r, int rc)
+{
+    r->failed = rc != PACKRS_OK;
+    r->live = rc == PACKRS_OK;
+    return rc;
+}
+
+/* Finishes an open: a handle that could not even record its failure is
+ * freed (PACKRS_ENOMEM, *out NULL); otherwise see packrs__reader_opened. */
 static int open_done(packrs_reader **out, packrs_reader *r, int rc)
 {
     if (rc == PACKRS_ENOMEM && !r->errmsg[0]) {
@@ -169,9 +158,8 @@ static int open_done(packrs_reader **out, packrs_reader *r, int rc)
         *out = NULL;
         return rc;
     }
-    r->failed = rc != PACKRS_OK;
     *out = r;
-    return rc;
+    return packrs__reader_opened(r, rc);
 }
 
 int packrs_reader_open_memory(packrs_reader **out, const void *data,
@@ -187,29 +175,19 @@ int packrs_reader_open_memory(packrs_reader **out, const void *data,
     return open_done(out, r, packrs__reader_attach(r, data, len));
 }
 
-int packrs__map_file(packrs_reader *r, const char *path)
+/* Maps the whole file at path into r->map. */
+static int map_file(packrs_reader *r, const char *path)
 {
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return packrs__fail(r, PACKRS_EIO, "%s: %s", path, strerror(errno));
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return packrs__fail(r, PACKRS_EIO, "%s: %s", path, strerror(e));
-    }
-    if (st.st_size <= 0) {
-        close(fd);
-        return packrs__fail(r, PACKRS_ECORRUPT, "%s: empty file (§2.1)", path);
-    }
-    r->map_len = (size_t)st.st_size;
-    r->map = mmap(NULL, r->map_len, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (r->map == MAP_FAILED) {
-        r->map = NULL;
-        return packrs__fail(r, PACKRS_EIO, "%s: mmap: %s", path, strerror(errno));
-    }
-    return PACKRS_OK;
+    pk_file f;
+    int rc = packrs__os_open(&f, path, r->errmsg, sizeof r->errmsg);
+    if (rc)
+        return rc;
+    if (f.size == 0)
+        rc = packrs__fail(r, PACKRS_ECORRUPT, "%s: empty file (§2.1)", path);
+    else
+        rc = packrs__os_map(&f, 0, f.size, &r->map, path, r->errmsg, sizeof r->errmsg);
+    packrs__os_close(&f);
+    return rc;
 }
 
 int packrs_reader_open_file(packrs_reader **out, const char *path)
@@ -222,9 +200,9 @@ int packrs_reader_open_file(packrs_reader **out, const char *path)
         return *out = NULL, PACKRS_ENOMEM;
     if (!path)
         return open_done(out, r, packrs__fail(r, PACKRS_EINVAL, "path is NULL"));
-    rc = packrs__map_file(r, path);
+    rc = map_file(r, path);
     if (rc == PACKRS_OK)
-        rc = packrs__reader_attach(r, r->map, r->map_len);
+        rc = packrs__reader_attach(r, r->map.data, r->map.len);
     return open_done(out, r, rc);
 }
 
@@ -232,16 +210,10 @@ void packrs_reader_free(packrs_reader *r)
 {
     if (!r)
         return;
-    if (r->map)
-        munmap(r->map, r->map_len);
+    packrs__os_unmap(&r->map);
     free(r->entry_ok);
     free(r->field_ok);
     free(r);
-}
-
-const char *packrs_reader_errmsg(const packrs_reader *r)
-{
-    return r ? r->errmsg : "no reader (out of memory)";
 }
 
 const void *packrs_reader_blob(const packrs_reader *r, size_t *len)
@@ -293,6 +265,5 @@ int packrs_reader_find(packrs_reader *r, const char *name, size_t name_len,
         pos = (pos + 1) & mask;
     }
     /* Misses are common (importers probe); keep them cheap: no formatting. */
-    memcpy(r->errmsg, "no such resource", sizeof "no such resource");
-    return PACKRS_ENOTFOUND;
+    return packrs__miss(r, PACKRS_ENOTFOUND, "no such resource");
 }

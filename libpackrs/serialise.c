@@ -7,13 +7,10 @@
 #define XXH_STATIC_LINKING_ONLY
 #include "writer_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
+
+#include "os_int.h"
 
 typedef struct layout {
     uint64_t nbuckets, buckets, entries, fields, strings, strings_len, data,
@@ -202,59 +199,6 @@ int packrs_writer_finish_buffer(packrs_writer *w, void **out, size_t *out_len)
     *out = blob;
     *out_len = (size_t)L.total;
     return PACKRS_OK;
-}
-
-/* Writes len bytes to fd, retrying short writes. */
-static int write_all(int fd, const unsigned char *p, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* Creates a fresh temporary file beside path (mode 0666 less umask);
- * returns its fd and fills tmp, or -1. */
-static int create_tmp(const char *path, char *tmp, size_t tmplen)
-{
-    for (unsigned i = 0; i < 1000; i++) {
-        int fd;
-        snprintf(tmp, tmplen, "%s.tmp-%ld-%u", path, (long)getpid(), i);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
-        if (fd >= 0 || errno != EEXIST)
-            return fd;
-    }
-    return -1;
-}
-
-int packrs__write_atomic(const char *path, const void *data, size_t len,
-                         int executable, char *err, size_t errlen)
-{
-    size_t tmplen = strlen(path) + 48;
-    char *tmp = malloc(tmplen);
-    int fd, ok;
-    if (!tmp)
-        return snprintf(err, errlen, "out of memory"), PACKRS_ENOMEM;
-    fd = create_tmp(path, tmp, tmplen);
-    ok = fd >= 0 && write_all(fd, data, len) == 0 &&
-         (!executable || fchmod(fd, 0755) == 0) && fsync(fd) == 0;
-    if (fd >= 0 && close(fd) != 0)
-        ok = 0;
-    if (ok && rename(tmp, path) != 0)
-        ok = 0;
-    if (!ok) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        if (fd >= 0)
-            unlink(tmp);
-    }
-    free(tmp);
-    return ok ? PACKRS_OK : PACKRS_EIO;
 }
 
 int packrs_writer_finish_file(packrs_writer *w, const char *path)

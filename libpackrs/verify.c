@@ -8,9 +8,6 @@
 
 #include <stdlib.h>
 
-#define CORRUPT(r, clause, ...) \
-    packrs__fail((r), PACKRS_ECORRUPT, "corrupt blob (" clause "): " __VA_ARGS__)
-
 /* Checks the bucket table holds each entry exactly once (§3.2, §3.3). */
 static int verify_buckets(packrs_reader *r)
 {

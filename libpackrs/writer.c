@@ -7,19 +7,8 @@
 #include "writer_int.h"
 
 #include <limits.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <zlib.h>
-
-int packrs__wfail(packrs_writer *w, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(w->errmsg, sizeof w->errmsg, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 int packrs_writer_create(packrs_writer **out)
 {

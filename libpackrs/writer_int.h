@@ -3,8 +3,9 @@
 #ifndef PACKRS_WRITER_INT_H
 #define PACKRS_WRITER_INT_H
 
-#include "packrs.h"
+#include "error_int.h"
 #include "format_int.h"
+#include "packrs.h"
 
 typedef struct wfield {
     int type;
@@ -27,20 +28,10 @@ struct packrs_writer {
     size_t n, cap;
     uint32_t *slots; /* open-addressing set of res indexes + 1 */
     size_t nslots;
-    char errmsg[320];
+    char errmsg[PK_MSG_SIZE];
 };
-
-/* Records a formatted message on w and returns code. */
-int packrs__wfail(packrs_writer *w, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* Rebuilds the name index after w->res was reordered. */
 void packrs__writer_reindex(packrs_writer *w);
-
-/* Writes len bytes to path through a temporary file and rename; mode 0755
- * when executable, else 0666 less umask. On failure
- * fills err and returns PACKRS_EIO/ENOMEM. */
-int packrs__write_atomic(const char *path, const void *data, size_t len,
-                         int executable, char *err, size_t errlen);
 
 #endif

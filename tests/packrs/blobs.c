@@ -46,7 +46,7 @@ unsigned char *finish(packrs_writer *w, size_t *len)
         fail_msg("finish_buffer: %d %s", rc, packrs_writer_errmsg(w));
     packrs_writer_free(w);
     exact = dup_exact(buf, *len);
-    free(buf);
+    packrs_free(buf);
     return exact;
 }
 

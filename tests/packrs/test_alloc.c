@@ -112,7 +112,7 @@ static void read_all(packrs_reader *r)
             void *owned = NULL;
             TRY(packrs_resource_field_at(r, &res, j, &f));
             TRY(packrs_field_read(r, &f, &p, &n, &owned));
-            free(owned);
+            packrs_free(owned);
         }
     }
     TRY(packrs_reader_verify(r));
@@ -137,7 +137,7 @@ static int one_pass(long n, const unsigned char *big, const void *want, size_t w
     assert_int_equal(len, want_len);
     assert_memory_equal(blob, want, len);
     packrs_reader_free(r);
-    free(blob);
+    packrs_free(blob);
     return injected;
 }
 

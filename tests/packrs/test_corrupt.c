@@ -148,7 +148,7 @@ static int read_all_fields(packrs_reader *r, const packrs_resource *res)
             rc = packrs_field_read(r, &f, &p, &n, &owned);
         if (rc)
             return rc;
-        free(owned);
+        packrs_free(owned);
     }
     return PACKRS_OK;
 }
@@ -417,7 +417,7 @@ static int run_stage(packrs_reader *r, const record_case *c)
     rc = packrs_resource_field_at(r, &res, c->field, &f);
     if (!rc)
         rc = packrs_field_read(r, &f, &p, &n, &owned);
-    free(owned);
+    packrs_free(owned);
     return rc;
 }
 

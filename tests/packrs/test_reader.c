@@ -52,7 +52,7 @@ static void expect_text(packrs_reader *r, const packrs_resource *res, int type,
     assert_int_equal(packrs_field_read(r, &f, &p, &n, &owned), PACKRS_OK);
     assert_int_equal(n, len);
     assert_memory_equal(p, text, len);
-    free(owned);
+    packrs_free(owned);
 }
 
 /* A blob with one resource per name, each with its name as SOURCE. */
@@ -542,6 +542,54 @@ static void test_reader__embed_refuses_second_blob(void **state)
     tmpdir_free(dir);
 }
 
+/* Writes a copy of HOST_EXE to dir/name with the width bytes at off (from
+ * the file's start, or from its section table when in_table) replaced by
+ * v, little-endian; returns the path. */
+static char *patched_host(const char *dir, const char *name, int in_table, size_t off,
+                          uint64_t v, int width)
+{
+    size_t len;
+    unsigned char *b = file_read(HOST_EXE, &len);
+    char *path = path_join(dir, name);
+    size_t at = (in_table ? (size_t)pk_rd64(b + 0x28) : 0) + off;
+    assert_true(at + (size_t)width <= len);
+    for (int i = 0; i < width; i++)
+        b[at + i] = (unsigned char)(v >> (8 * i));
+    file_write(path, b, len);
+    free(b);
+    return path;
+}
+
+/* §7.1: embed refuses an ELF whose added section the reader would not
+ * find: no section table (e_shoff 0), a section name at the end of the
+ * name table (it would name the appended ".packrs"), or a truncated ELF
+ * header (the output would read as a malformed ELF, not by its trailer). */
+static void test_reader__embed_refuses_unfindable_section(void **state)
+{
+    char *dir = tmpdir_new(), *out = path_join(dir, "out"), err[256];
+    size_t len, hlen;
+    unsigned char *blob = blob_small(&len), *host = file_read(HOST_EXE, &hlen);
+    uint64_t shoff = pk_rd64(host + 0x28), strsz;
+    char *no_table = patched_host(dir, "no-table", 0, 0x28, 0, 8), *at_end;
+    (void)state;
+    strsz = pk_rd64(host + shoff + pk_rd16(host + 0x3e) * 64u + 32);
+    at_end = patched_host(dir, "name-at-end", 1, 64 + 0, strsz, 4); /* section 1 */
+    assert_int_equal(packrs_embed(no_table, blob, len, out, err, sizeof err), PACKRS_EINVAL);
+    assert_non_null(strstr(err, "section table"));
+    assert_int_equal(packrs_embed(at_end, blob, len, out, err, sizeof err), PACKRS_EINVAL);
+    assert_non_null(strstr(err, "section 1's name"));
+    file_write(no_table, host, 20); /* starts like ELF64-LE */
+    assert_int_equal(packrs_embed(no_table, blob, len, out, err, sizeof err), PACKRS_EINVAL);
+    assert_non_null(strstr(err, "truncated ELF header"));
+    assert_int_equal(access(out, F_OK), -1);
+    free(no_table);
+    free(at_end);
+    free(host);
+    free(blob);
+    free(out);
+    tmpdir_free(dir);
+}
+
 /* Asserts every call on the failed handle r answers PACKRS_EINVAL. */
 static void expect_inert(packrs_reader *r)
 {
@@ -619,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_reader__open_exe_non_elf_trailer),
         cmocka_unit_test(test_reader__open_exe_without_blob),
         cmocka_unit_test(test_reader__embed_refuses_second_blob),
+        cmocka_unit_test(test_reader__embed_refuses_unfindable_section),
         cmocka_unit_test(test_reader__failed_open_is_inert),
         cmocka_unit_test(test_reader__null_handles),
     };

@@ -34,7 +34,7 @@ static void expect_field(packrs_reader *r, const packrs_resource *res, int type,
     if (len)
         assert_memory_equal(p, data, len);
     assert_true(owned == NULL || owned == p);
-    free(owned);
+    packrs_free(owned);
 }
 
 /* Finds name in r, asserting success. */
@@ -209,7 +209,7 @@ static void test_writer__zlib_compressible_is_compressed(void **state)
     assert_ptr_equal(p, owned);
     assert_int_equal(n, 10000);
     assert_memory_equal(p, data, 10000);
-    free(owned);
+    packrs_free(owned);
     packrs_reader_free(r);
     free(blob);
     free(data);
@@ -352,7 +352,7 @@ static void test_writer__finish_file_matches_buffer(void **state)
     assert_memory_equal(file, buf, len);
     assert_int_equal(dir_count(dir), 1); /* no path.tmp-* left behind */
     free(file);
-    free(buf);
+    packrs_free(buf);
     packrs_writer_free(w);
     free(path);
     tmpdir_free(dir);
@@ -476,7 +476,7 @@ static void test_writer__usable_after_finish(void **state)
     for (char c = 'z'; c >= 'a'; c--) /* reverse order: the sort moves all */
         add_res(w, (char[]){c, 0}, 0);
     assert_int_equal(packrs_writer_finish_buffer(w, &buf, &len), PACKRS_OK);
-    free(buf);
+    packrs_free(buf);
     assert_int_equal(packrs_writer_add_resource(w, "q", 0), PACKRS_EDUPLICATE);
     assert_int_equal(packrs_writer_add_field(w, "q", PACKRS_FIELD_SOURCE, NULL, "x", 1, 0),
                      PACKRS_OK);
