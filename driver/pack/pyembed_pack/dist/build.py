@@ -1,0 +1,157 @@
+"""Building CPython from a source tree: configure, compile, install.
+
+Every step runs in a build directory whose path depends only on the cache
+key, logs to logs/<step>.log and reports its progress; a failed step
+raises DistError with the last lines of its log and the log's path.
+"""
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+from . import modules
+from .errors import DistError
+
+LOG_TAIL = 15
+
+
+class Recipe:
+    """How to build: the options that change the result (part of the key)."""
+
+    def __init__(self, lto=False, pgo=False, include_copyleft=False, opt="-O2"):
+        self.lto, self.pgo, self.include_copyleft, self.opt = lto, pgo, include_copyleft, opt
+
+    def build_options(self):
+        """PYTHON.json build_options: noopt, lto, pgo or pgo+lto."""
+        return "+".join(o for o, on in (("pgo", self.pgo), ("lto", self.lto)) if on) or "noopt"
+
+    def key(self):
+        return (f"opt={self.opt};lto={int(self.lto)};pgo={int(self.pgo)};"
+                f"copyleft={int(self.include_copyleft)}")
+
+    def configure_args(self, prefix):
+        args = [f"--prefix={prefix}", "--disable-shared", "--with-system-expat",
+                "--without-ensurepip", "--disable-test-modules", "--with-computed-gotos"]
+        if self.lto:
+            args.append("--with-lto")
+        if self.pgo:
+            args.append("--enable-optimizations")
+        return args
+
+
+class Progress:
+    """One line per step; on a terminal the running step shows its time."""
+
+    def __init__(self, log, tty):
+        self.log, self.tty = log, tty
+
+    def run(self, index, total, name, fn):
+        label = f"dist build [{index}/{total}] {name}"
+        t0 = time.monotonic()
+        stop = threading.Event()
+        ticker = None
+        if self.tty:
+            def tick():
+                while not stop.wait(1.0):
+                    print(f"\rpyembed-pack: {label} ... {time.monotonic() - t0:.0f}s",
+                          end="", file=sys.stderr, flush=True)
+            ticker = threading.Thread(target=tick, daemon=True)
+            ticker.start()
+        else:
+            self.log(f"{label} ...")
+        try:
+            return fn()
+        finally:
+            stop.set()
+            if ticker:
+                ticker.join()
+                print("\r", end="", file=sys.stderr)
+            self.log(f"{label} done ({time.monotonic() - t0:.1f}s)")
+
+
+def run_logged(argv, cwd, log_path, env=None):
+    """Runs argv with output to log_path; DistError with its tail on failure."""
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    with open(log_path, "wb") as out:
+        out.write(("$ " + " ".join(shlex.quote(a) for a in argv) + "\n").encode())
+        out.flush()
+        try:
+            r = subprocess.run(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL)
+        except OSError as e:
+            raise DistError(f"{argv[0]}: {e.strerror}") from None
+    if r.returncode != 0:
+        with open(log_path, "rb") as f:
+            tail = f.read().decode(errors="replace").splitlines()[-LOG_TAIL:]
+        raise DistError(f"{os.path.basename(log_path)[:-4]} failed (exit status "
+                        f"{r.returncode}); last lines of {log_path}:\n  "
+                        + "\n  ".join(tail))
+
+
+def static_lib_dir(path, multiarch_dirs):
+    """A directory of links to the static archives CPython's modules link,
+    placed first on the library path so -lssl etc. resolve to libssl.a."""
+    os.makedirs(path, exist_ok=True)
+    for name in modules.STATIC_LIBS:
+        for d in multiarch_dirs:
+            src = os.path.join(d, f"lib{name}.a")
+            if os.path.exists(src):
+                link = os.path.join(path, f"lib{name}.a")
+                if os.path.lexists(link):
+                    os.unlink(link)
+                os.symlink(src, link)
+                break
+    return path
+
+
+def library_dirs():
+    """The compiler's library search path (multiarch first)."""
+    r = subprocess.run(["cc", "-print-search-dirs"], capture_output=True, text=True)
+    for line in r.stdout.splitlines():
+        if line.startswith("libraries: ="):
+            return [os.path.normpath(p) for p in line.split("=", 1)[1].split(":") if p]
+    return ["/usr/lib/x86_64-linux-gnu", "/usr/lib"]
+
+
+def build_env(src, recipe, libdir):
+    """The environment configure and make run with."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "CFLAGS",
+                                                                        "LDFLAGS", "CPPFLAGS"))}
+    env.update(modules.configure_env(recipe.include_copyleft))
+    env.update({
+        "MODULE_BUILDTYPE": "static",  # every stdlib extension module built in
+        "SOURCE_DATE_EPOCH": str(src.epoch),
+        "LDFLAGS": f"-L{libdir}",
+        "LIBS": "-ldl -lpthread -lm",  # what the static archives need
+        "OPT": f"-DNDEBUG {recipe.opt} -Wall",
+        "LC_ALL": "C", "TZ": "UTC",
+    })
+    return env
+
+
+def build(src, recipe, workdir, progress, jobs):
+    """configure + make + make install; returns (build dir, install root).
+    The install root holds install/ (prefix /install)."""
+    bdir = os.path.join(workdir, "build")
+    stage = os.path.join(workdir, "stage")
+    logs = os.path.join(workdir, "logs")
+    for d in (bdir, stage):
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+    libdir = static_lib_dir(os.path.join(workdir, "static-libs"), library_dirs())
+    env = build_env(src, recipe, libdir)
+    steps = [
+        ("configure", lambda: run_logged([os.path.join(src.tree, "configure")]
+                                         + recipe.configure_args("/install"), bdir,
+                                         os.path.join(logs, "configure.log"), env)),
+        ("compile", lambda: run_logged(["make", f"-j{jobs}"], bdir,
+                                       os.path.join(logs, "compile.log"), env)),
+        ("install", lambda: run_logged(["make", "install", f"DESTDIR={stage}"],
+                                       bdir, os.path.join(logs, "install.log"), env)),
+    ]
+    for i, (name, fn) in enumerate(steps, 1):
+        progress.run(i, 5, name, fn)
+    return bdir, stage

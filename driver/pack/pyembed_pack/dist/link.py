@@ -1,0 +1,174 @@
+"""Linking a driver against a distribution at pack time.
+
+The runtime (libpyembed, libpackrs, the driver's main) is compiled from
+its C sources against the distribution's headers, an inittab (config.c)
+is generated for the chosen built-in extension modules, and everything is
+linked with the distribution's core and extension objects and static
+libraries by the host's C compiler (driver/link/link.c runs the commands).
+Objects and linked drivers are cached by content hash, so packing an app
+again does not relink.
+"""
+import hashlib
+import json
+import os
+import subprocess
+
+import _pyembed_pack as _P
+
+from .errors import DistError
+
+MARKER1 = "/* -- ADDMODULE MARKER 1 -- */"
+MARKER2 = "/* -- ADDMODULE MARKER 2 -- */"
+LINK_VERSION = "pyembed-link-1"
+
+
+def _h(*parts):
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p if isinstance(p, bytes) else str(p).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def file_hash(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def cc_identity(cc):
+    r = subprocess.run([cc, "--version"], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise DistError(f"packing against a distribution needs a C compiler; '{cc}' does "
+                        "not run (install build-essential)")
+    return r.stdout.splitlines()[0]
+
+
+def inittab_source(dist, names):
+    """config.c text registering the built-in modules names (in order)."""
+    tmpl = dist.inittab_template and dist.path(dist.inittab_template)
+    if not tmpl or not os.path.exists(tmpl):
+        raise DistError(f"{dist.root}: the distribution has no inittab template "
+                        "(build_info.core.pyembed_inittab_template)")
+    text = open(tmpl).read()
+    if MARKER1 not in text or MARKER2 not in text:
+        raise DistError(f"{tmpl}: no ADDMODULE markers")
+    decls, entries = [], []
+    for name in names:
+        fn = dist.extensions[name][0]["init_fn"]
+        decls.append(f"extern PyObject* {fn}(void);\n")
+        entries.append(f'    {{"{name}", {fn}}},\n')
+    text = text.replace(MARKER1, MARKER1 + "\n" + "".join(decls), 1)
+    return text.replace(MARKER2, MARKER2 + "\n" + "".join(entries), 1)
+
+
+def chosen_extensions(dist, wanted):
+    """Names of the extensions to build in: wanted (None = all), plus every
+    required one, in the distribution's order."""
+    names = []
+    for name, variants in dist.extensions.items():
+        if variants and (wanted is None or name in wanted or variants[0].get("required")):
+            names.append(name)
+    return names
+
+
+def link_inputs(dist, names):
+    """Objects, then static archives, then system libraries, for names."""
+    objs = [dist.path(o) for o in dist.core.get("objs", [])]
+    links = list(dist.core.get("links", []))
+    for name in names:
+        v = dist.extensions[name][0]
+        objs += [dist.path(o) for o in v.get("objs", [])]
+        links += v.get("links", [])
+    archives, system = [], []
+    for link in links:
+        if link.get("path_static"):
+            p = dist.path(link["path_static"])
+            if p not in archives:
+                archives.append(p)
+        elif link.get("system") or link.get("name"):
+            flag = "-l" + link["name"]
+            if flag not in system:
+                system.append(flag)
+    return objs, archives, system
+
+
+class Runtime:
+    """The runtime's C sources and include directories (read from the
+    manifest meson writes: pyembed-runtime.json)."""
+
+    def __init__(self, manifest):
+        with open(manifest) as f:
+            m = json.load(f)
+        base = os.path.dirname(manifest)
+        self.sources = [os.path.join(base, s) for s in m["sources"]]
+        self.include_dirs = [os.path.join(base, d) for d in m["include_dirs"]]
+        self.cflags = m["cflags"]
+        self.libs = m["libs"]
+
+    def identity(self):
+        parts = [file_hash(s) for s in self.sources]
+        for d in self.include_dirs:
+            for name in sorted(os.listdir(d)):
+                if name.endswith(".h"):
+                    parts.append(name + ":" + file_hash(os.path.join(d, name)))
+        return _h(*parts)
+
+
+def zlib_archive(dist):
+    """libz.a for libpackrs: the distribution's own when it has one."""
+    p = dist.path("build/lib/libz.a")
+    if os.path.exists(p):
+        return p
+    r = subprocess.run(["cc", "-print-file-name=libz.a"], capture_output=True, text=True)
+    return r.stdout.strip() if os.path.isabs(r.stdout.strip()) else None
+
+
+def driver_for(dist, dist_id, runtime, cache_root, wanted, jobs, cc="cc", log=print):
+    """Path of a driver linked against dist with extensions wanted (None:
+    all), built once per content hash."""
+    if not dist.has_objects:
+        raise DistError(f"{dist.root}: this distribution has no object files (an "
+                        "install_only archive); packing needs a 'full' archive")
+    if dist.object_format != "elf":
+        raise DistError(f"{dist.root}: objects are {dist.object_format}; this tool "
+                        "links ELF objects only")
+    include = dist.path(dist.paths.get("include", ""))
+    cflags = runtime.cflags + [f"-I{d}" for d in runtime.include_dirs] + [f"-I{include}"]
+    ccid = cc_identity(cc)
+    obj_key = _h(LINK_VERSION, ccid, cflags[:len(runtime.cflags)], runtime.identity(), dist_id)
+    obj_dir = os.path.join(cache_root, "drivers", "obj-" + obj_key[:32])
+    names = chosen_extensions(dist, wanted)
+    config_c = inittab_source(dist, names)
+    objs, archives, system = link_inputs(dist, names)
+    zlib = zlib_archive(dist)
+    if zlib and zlib not in archives:
+        archives.append(zlib)
+    drv_key = _h(obj_key, config_c, *objs, *archives, *system)
+    out_dir = os.path.join(cache_root, "drivers", drv_key[:32])
+    out = os.path.join(out_dir, "pyembed-run")
+    if os.path.exists(out):
+        return out
+    os.makedirs(obj_dir, exist_ok=True)
+    os.makedirs(out_dir, exist_ok=True)
+    config_path = os.path.join(out_dir, "config.c")
+    with open(config_path, "w") as f:
+        f.write(config_c)
+    compiles = [(s, os.path.join(obj_dir, _obj_name(s)), []) for s in runtime.sources]
+    compiles.append((config_path, os.path.join(out_dir, "config.o"), list(dist.inittab_cflags)))
+    inputs = [o for _, o, _ in compiles] + objs + ["-Wl,--start-group"] + archives + \
+        ["-Wl,--end-group"]
+    ldflags = ["-Wl,--export-dynamic"] + system + runtime.libs
+    log(f"linking a driver for CPython {dist.python_version} ({len(names)} built-in "
+        f"extension modules)")
+    try:
+        _P.link(cc, cflags, compiles, inputs, ldflags, out,
+                os.path.join(out_dir, "link.log"), jobs)
+    except OSError as e:
+        raise DistError(str(e)) from None
+    return out
+
+
+def _obj_name(source):
+    """Unique object file name for a runtime source (dir-file.o)."""
+    d, f = os.path.split(source)
+    return os.path.basename(d) + "-" + os.path.splitext(f)[0] + ".o"
