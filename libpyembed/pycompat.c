@@ -1,30 +1,37 @@
 /*
  * pycompat.c — CPython-version-dependent calls (see pycompat_int.h).
  *
- * Supported: CPython 3.11. Any other version is a build failure, never a
- * silent no-op. What a port needs, per function below:
- *   3.12, 3.13  _Py_UnhandledKeyboardInterrupt became
- *               _PyRuntime.signals.unhandled_keyboard_interrupt: define
- *               Py_BUILD_CORE here only, after <Python.h>, and include
- *               "internal/pycore_runtime.h" (Py_RunMain reads that flag).
- *               _PyUnicode_EqualToASCIIString is internal from 3.13 on:
- *               use the public PyUnicode_EqualToUTF8 there.
- *   3.14        _Py_InitializeMain is gone (3.15 restores it): the finder
- *               must be installed before `encodings` is imported without a
- *               core phase (PEP 741 PyInitConfig, or a frozen override of
- *               encodings); python_init.c's phase order changes with it,
- *               through functions declared in pycompat_int.h.
- * Each port adds one PY_VERSION_HEX branch per function here, and widens
- * the guard.
+ * Supported: CPython 3.11 to 3.14; anything else is a build failure, never
+ * a silent no-op. What differs, per function below:
+ *   SIGINT exit flag  3.11: _Py_UnhandledKeyboardInterrupt; 3.12+:
+ *               _PyRuntime.signals.unhandled_keyboard_interrupt, reached
+ *               through the internal headers (Py_BUILD_CORE in this file
+ *               only; the headers are the ones libpython was built with).
+ *   main phase  3.11-3.13: _Py_InitializeMain(). 3.14 removed it (3.15
+ *               restores it); there Py_InitializeFromConfig() is called a
+ *               second time with _init_main = 1: CPython sees the core is
+ *               up, reapplies the same config (pyinit_core_reconfigure)
+ *               and runs the main phase (pyinit_main), which is exactly
+ *               what _Py_InitializeMain did. So the finder is still in
+ *               place before `encodings` is imported.
+ *   str compare _PyUnicode_EqualToASCIIString became internal in 3.13:
+ *               PyUnicode_EqualToUTF8 (new in 3.13) from then on.
  */
 #include "pycompat_int.h"
 
-#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030C0000
-#error "libpyembed supports CPython 3.11 only: 3.12-3.14 need the changes listed at the top of libpyembed/pycompat.c"
+#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030F0000
+#error "libpyembed supports CPython 3.11 to 3.14: see the top of libpyembed/pycompat.c"
 #endif
 
+#if PY_VERSION_HEX < 0x030C0000
 /* 3.11: declared in internal/pycore_pylifecycle.h, exported by libpython. */
 extern int _Py_UnhandledKeyboardInterrupt;
+#define SIGINT_FLAG _Py_UnhandledKeyboardInterrupt
+#else
+#define Py_BUILD_CORE 1
+#include "internal/pycore_runtime.h"
+#define SIGINT_FLAG _PyRuntime.signals.unhandled_keyboard_interrupt
+#endif
 
 void pyembed__compat_config(PyConfig *c)
 {
@@ -32,21 +39,32 @@ void pyembed__compat_config(PyConfig *c)
     c->safe_path = 1;  /* 3.11+ */
 }
 
-PyStatus pyembed__compat_init_main(void)
+PyStatus pyembed__compat_init_main(PyConfig *c)
 {
+#if PY_VERSION_HEX < 0x030E0000
+    (void)c;
     return _Py_InitializeMain();
+#else
+    c->_init_main = 1;
+    return Py_InitializeFromConfig(c);
+#endif
 }
 
 int pyembed__compat_sigint_exit_flag(int set, int value)
 {
     if (set)
-        _Py_UnhandledKeyboardInterrupt = value;
-    return _Py_UnhandledKeyboardInterrupt;
+        SIGINT_FLAG = value;
+    return SIGINT_FLAG;
 }
 
 int pyembed__compat_str_is(PyObject *s, const char *ascii)
 {
+#if PY_VERSION_HEX < 0x030D0000
     return _PyUnicode_EqualToASCIIString(s, ascii);
+#else
+    int r = PyUnicode_EqualToUTF8(s, ascii);
+    return r > 0;
+#endif
 }
 
 PyObject *pyembed__compat_frozen_names(PyObject *imp)

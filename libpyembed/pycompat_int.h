@@ -3,10 +3,9 @@
  * (private). pycompat.c is the only file that tests the CPython version and
  * the only one using private C API (_Py* symbols, _-prefixed PyConfig
  * fields) or Python-level internals whose shape differs between the
- * versions we target (3.11 now; 3.12-3.14 with the distribution issue).
+ * versions we target (3.11 to 3.14).
  *
- * Left where they are used, because they are the same from 3.8 to 3.13
- * (recheck for 3.14): _imp._fix_co_filename, _imp.create_dynamic and
+ * Left where they are used, because they are the same from 3.11 to 3.14: _imp._fix_co_filename, _imp.create_dynamic and
  * exec_dynamic, _frozen_importlib.ModuleSpec, _bootstrap_external's
  * spec_from_file_location and decode_source, runpy._run_module_as_main
  * (runmain.c), threading._shutdown and atexit._run_exitfuncs (fastexit.c).
@@ -22,8 +21,9 @@
  * its importer and calls pyembed__compat_init_main), and neither the
  * current nor the script directory is ever put on sys.path. */
 void pyembed__compat_config(PyConfig *c);
-/* Runs the main phase of initialisation after a core-only one. */
-PyStatus pyembed__compat_init_main(void);
+/* Runs the main phase of initialisation after a core-only one; c is the
+ * config the core phase was started with (still unfreed). */
+PyStatus pyembed__compat_init_main(PyConfig *c);
 
 /* Reads (and with set, writes) CPython's "die by SIGINT after an uncaught
  * KeyboardInterrupt" flag that Py_RunMain tests; any exec() of a string

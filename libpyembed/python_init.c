@@ -200,13 +200,17 @@ int pyembed__python_init(pyembed_interp *it)
     st = fill_config(it, &c);
     if (!PyStatus_Exception(st))
         st = Py_InitializeFromConfig(&c);
-    PyConfig_Clear(&c);
-    if (PyStatus_Exception(st))
+    if (PyStatus_Exception(st)) {
+        PyConfig_Clear(&c);
         return status_fail(it, st, "core initialisation");
+    }
     it->state = IT_RUNNING;
-    if (it->reader && (rc = pyembed__importer_install(it)))
+    if (it->reader && (rc = pyembed__importer_install(it))) {
+        PyConfig_Clear(&c);
         return rc;
-    st = pyembed__compat_init_main();
+    }
+    st = pyembed__compat_init_main(&c);
+    PyConfig_Clear(&c);
     if (PyStatus_Exception(st))
         return status_fail(it, st, "main initialisation");
     if (it->reader && !it->cfg.filesystem_importer &&
