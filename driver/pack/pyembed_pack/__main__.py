@@ -24,12 +24,27 @@ def crash_if_asked():
         raise RuntimeError(f"internal error requested by {TEST_CRASH_VARIABLE}=1")
 
 
+def target_of(spec):
+    """The TargetPython spec packs for: a distribution's, or the host's."""
+    if not (spec.distribution or spec.python):
+        return TargetPython.host(spec.stdlib_dir, spec.dynload_dir)
+    from .dist import resolve
+    log = (lambda msg: None) if spec.quiet else (
+        lambda msg: print("pyembed-pack: " + msg, file=sys.stderr))
+    dist, identity = resolve.distribution(spec.distribution, spec.python, log)
+    return TargetPython.from_distribution(
+        dist, resolve.driver_maker(dist, identity, os.cpu_count() or 1, log), spec.stdlib_dir)
+
+
 def main(argv):
     """Runs `pyembed-pack CMD ARGS` (argv = [CMD, ARGS...]); returns the
     exit status (see the module doc)."""
     try:
+        if argv and argv[0] == "dist":
+            from .dist import cli as dist_cli
+            return dist_cli.main(argv[1:])
         spec = cli.parse(argv)
-        target = TargetPython.host(spec.stdlib_dir, spec.dynload_dir)
+        target = target_of(spec)
         crash_if_asked()
         build.run(spec, target)
     except (PackError, OSError) as e:

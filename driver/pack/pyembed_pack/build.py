@@ -32,6 +32,6 @@ def run(spec, target):
         if spec.command == "blob":
             output.write_blob(spec, data)
         else:
-            output.write_executable(spec, data)
+            output.write_executable(spec, target, data)
         log(f"wrote {spec.output} ({os.path.getsize(spec.output)} bytes, "
             f"{time.monotonic() - t0:.2f}s)")

@@ -53,6 +53,8 @@ def _walk(data, pos, flagged, refs, strings):
         return pos + 4
     if t == 0x29:  # ')' small tuple
         n, pos = data[pos], pos + 1
+    elif t == 0x3A:  # ':' slice (marshal version 5, CPython 3.14): 3 objects
+        n = 3
     elif t in SEQS:
         n, pos = UNPACK_I(data, pos)[0], pos + 4
     elif t == 0x63:  # 'c' code: 5 longs, 8 objects, firstlineno, 2 objects

@@ -54,6 +54,13 @@ def parser(cmd):
                         "(atexit, thread joins and stdio flush still happen)")
     p.add_argument("--allocator", choices=["pymalloc", "malloc", "debug"], default="pymalloc",
                    help="memory allocator of the packed app (malloc: for valgrind)")
+    dist = p.add_mutually_exclusive_group()
+    dist.add_argument("--distribution", metavar="ARCHIVE|DIR",
+                      help="pack against this python-build-standalone style distribution "
+                           "(its interpreter compiles; a driver is linked for it)")
+    dist.add_argument("--python", metavar="X.Y",
+                      help="pack against the newest CPython X.Y in the local distribution "
+                           "store (made by `pyembed-pack dist build --python X.Y`)")
     p.add_argument("--stdlib-dir")    # default: the target's (target.py)
     p.add_argument("--dynload-dir")
     p.add_argument("--no-cache", action="store_true", help="do not use the bytecode cache")
@@ -127,7 +134,8 @@ def to_spec(cmd, ns):
         pip_args=pip_args(ns), fs_packages=packages, resources_location=location,
         resources_fallback=fallback, sources=ns.sources, optimize=ns.optimize,
         compress=ns.compress, strip=ns.strip, driver=ns.driver, fast_exit=ns.fast_exit,
-        allocator=ns.allocator, stdlib_dir=ns.stdlib_dir, dynload_dir=ns.dynload_dir,
+        allocator=ns.allocator, distribution=ns.distribution, python=ns.python,
+        stdlib_dir=ns.stdlib_dir, dynload_dir=ns.dynload_dir,
         cache_root=cache_root(ns.no_cache), quiet=ns.quiet, verbose=ns.verbose,
         progress=sys.stderr.isatty() and not ns.quiet)
 

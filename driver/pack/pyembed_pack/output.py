@@ -80,11 +80,14 @@ def copy_origin_libs(src, dest):
                 copy_tree(entry.path, os.path.normpath(os.path.join(os.path.dirname(dest), rel)))
 
 
-def find_driver(spec):
-    """The driver executable to copy: --driver, else pyembed-run beside
-    this pyembed-pack (a build tree), else the installed one."""
+def find_driver(spec, target):
+    """The driver executable to copy: --driver, else the one linked for the
+    target's distribution, else pyembed-run beside this pyembed-pack (a
+    build tree), else the installed one."""
     if spec.driver:
         return spec.driver
+    if target.make_driver:
+        return target.make_driver()
     sibling = os.path.join(os.path.dirname(os.path.realpath(sys.executable)), "pyembed-run")
     for cand in (sibling, P.DRIVER_INSTALLED):
         if os.path.isfile(cand) and os.access(cand, os.X_OK):
@@ -92,10 +95,10 @@ def find_driver(spec):
     raise PackError("cannot find the pyembed-run driver (use --driver PATH)")
 
 
-def write_executable(spec, blob):
+def write_executable(spec, target, blob):
     """Writes spec.output: the driver (stripped with --strip) with blob
     embedded (libpackrs writes it atomically)."""
-    driver = find_driver(spec)
+    driver = find_driver(spec, target)
     if not spec.strip:
         P.embed(driver, blob, spec.output)
         return

@@ -40,6 +40,8 @@ def stdlib_candidates(scanner, target):
     """The target's stdlib modules, less STDLIB_EXCLUDE and excluded data."""
     mods = {}
     for root in (target.stdlib_dir, target.dynload_dir):
+        if root is None:
+            continue
         for name, m in scanner.root(root, "stdlib").items():
             if not matches(name, STDLIB_EXCLUDE):
                 m.data = {k: v for k, v in m.data.items()

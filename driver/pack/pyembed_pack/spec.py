@@ -36,6 +36,8 @@ class BuildSpec:
     driver: Optional[str]             # driver executable (None: found)
     fast_exit: bool
     allocator: str                    # "pymalloc", "malloc" or "debug"
+    distribution: Optional[str]       # --distribution ARCHIVE|DIR (None: host Python)
+    python: Optional[str]             # --python X.Y: a stored distribution of X.Y
     stdlib_dir: Optional[str]         # None: the target's own
     dynload_dir: Optional[str]        # None: the target's own
     cache_root: Optional[str]         # $XDG_CACHE_HOME/pyembed; None: no cache

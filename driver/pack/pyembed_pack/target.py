@@ -6,23 +6,25 @@ stdlib and lib-dynload directories, python executable, libpython — is
 read from this object, and compiling, marshal canonicalisation, import-list
 extraction and .pyc writing go through its runner.
 
-Today the only target is the host: TargetPython.host() takes the facts
-from this embedded interpreter (which is the libpython pyembed-run links)
-and the paths meson computed for it (_pyembed_pack constants), with the
-in_target module as runner. A target from a distribution directory
-(python-build-standalone's PYTHON.json: another CPython version) would be
-made by from_facts() too: paths from PYTHON.json, facts from
-in_target.describe() run by the distribution's python, and as runner a
-proxy with in_target's functions that runs them in that python (a worker
-over stdin/stdout), since its compile() and marshal are the ones that count.
+Two kinds of target:
+  * TargetPython.host(): this embedded interpreter (the libpython
+    pyembed-run links) with the paths meson computed for it (_pyembed_pack
+    constants); the in_target module, called in-process, is the runner.
+  * TargetPython.from_distribution(): a python-build-standalone style
+    distribution (PYTHON.json), usually another CPython version. Its facts
+    come from in_target.describe() run by the distribution's own python,
+    and the runner is a worker in that python (worker.Runner), since its
+    compile() and marshal are the ones that count. Its driver is linked
+    against the distribution at pack time (dist/link.py).
 """
 import os
 from dataclasses import dataclass, field
-from typing import Any, FrozenSet, Optional, Tuple
+from typing import Any, Callable, FrozenSet, Optional, Tuple
 
 import _pyembed_pack as P
 
-from . import in_target
+from . import in_target, worker
+from .errors import PackError
 
 
 @dataclass(frozen=True)
@@ -37,22 +39,41 @@ class TargetPython:
     cache_tag: str                    # sys.implementation.cache_tag
     platform: str                     # sysconfig.get_platform()
     stdlib_dir: str
-    dynload_dir: str
+    dynload_dir: Optional[str]        # None: no shared extension modules
     executable: str                   # its python binary (runs pip)
     libpython: Optional[str]          # the libpython a driver links
     # Object with in_target's functions (compile_module, code_imports,
     # source_imports, hash_pyc), running them in the target interpreter.
     runner: Any = field(compare=False, repr=False)
+    # Returns the path of the driver for this target; None: pyembed-run.
+    make_driver: Optional[Callable[[], str]] = field(default=None, compare=False, repr=False)
+    distribution: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_facts(cls, facts, runner, stdlib_dir, dynload_dir, executable, libpython,
-                   platform):
+                   platform, **more):
         """A target from in_target.describe()'s facts plus its paths."""
         return cls(version=tuple(facts["version"]), magic=bytes.fromhex(facts["magic"]),
                    frozen=frozenset(facts["frozen"]), builtins=frozenset(facts["builtins"]),
                    ext_suffixes=tuple(facts["ext_suffixes"]), cache_tag=facts["cache_tag"],
                    platform=platform, stdlib_dir=stdlib_dir, dynload_dir=dynload_dir,
-                   executable=executable, libpython=libpython, runner=runner)
+                   executable=executable, libpython=libpython, runner=runner, **more)
+
+    @classmethod
+    def from_distribution(cls, dist, make_driver, stdlib_dir=None):
+        """The interpreter of distribution dist (dist.pythonjson.Distribution),
+        run as a worker; make_driver links its driver when asked."""
+        runner = worker.Runner(dist.python_exe)
+        facts = runner.describe()
+        if dist.magic and facts["magic"] != dist.magic:
+            raise PackError(f"{dist.root}: PYTHON.json says bytecode magic {dist.magic} but "
+                            f"its interpreter has {facts['magic']}")
+        stdlib = stdlib_dir or dist.path(dist.paths.get("stdlib", ""))
+        dynload = os.path.join(stdlib, "lib-dynload")
+        return cls.from_facts(facts, runner, stdlib,
+                              dynload if os.path.isdir(dynload) else None, dist.python_exe,
+                              None, dist.doc.get("python_platform_tag", ""),
+                              make_driver=make_driver, distribution=dist)
 
     @classmethod
     def host(cls, stdlib_dir=None, dynload_dir=None):

@@ -2,7 +2,7 @@
 
 Every step runs in a build directory whose path depends only on the cache
 key, logs to logs/<step>.log and reports its progress; a failed step
-raises DistError with the last lines of its log and the log's path.
+raises PackError with the last lines of its log and the log's path.
 """
 import os
 import shlex
@@ -13,7 +13,7 @@ import threading
 import time
 
 from . import modules
-from .errors import DistError
+from ..errors import PackError
 
 LOG_TAIL = 15
 
@@ -73,7 +73,7 @@ class Progress:
 
 
 def run_logged(argv, cwd, log_path, env=None):
-    """Runs argv with output to log_path; DistError with its tail on failure."""
+    """Runs argv with output to log_path; PackError with its tail on failure."""
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     with open(log_path, "wb") as out:
         out.write(("$ " + " ".join(shlex.quote(a) for a in argv) + "\n").encode())
@@ -82,11 +82,11 @@ def run_logged(argv, cwd, log_path, env=None):
             r = subprocess.run(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
                                stdin=subprocess.DEVNULL)
         except OSError as e:
-            raise DistError(f"{argv[0]}: {e.strerror}") from None
+            raise PackError(f"{argv[0]}: {e.strerror}") from None
     if r.returncode != 0:
         with open(log_path, "rb") as f:
             tail = f.read().decode(errors="replace").splitlines()[-LOG_TAIL:]
-        raise DistError(f"{os.path.basename(log_path)[:-4]} failed (exit status "
+        raise PackError(f"{os.path.basename(log_path)[:-4]} failed (exit status "
                         f"{r.returncode}); last lines of {log_path}:\n  "
                         + "\n  ".join(tail))
 

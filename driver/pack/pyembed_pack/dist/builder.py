@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 from . import build, collect, modules, native, pythonjson, source, store
-from .errors import DistError
+from ..errors import PackError
 
 RECIPE_VERSION = "pyembed-dist-1"
 TRIPLE = "x86_64-unknown-linux-gnu"
@@ -49,7 +49,7 @@ def interpreter_facts(python):
     r = subprocess.run([python, "-I", "-c", pythonjson.FACTS_SCRIPT], capture_output=True,
                        text=True, env={"LC_ALL": "C.UTF-8"})
     if r.returncode != 0:
-        raise DistError(f"the built interpreter does not run: {r.stderr.strip()[-500:]}")
+        raise PackError(f"the built interpreter does not run: {r.stderr.strip()[-500:]}")
     return json.loads(r.stdout)
 
 

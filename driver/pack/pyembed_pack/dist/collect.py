@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 
 from . import modules
-from .errors import DistError
+from ..errors import PackError
 
 SETUP_FILES = ("Modules/Setup.bootstrap", "Modules/Setup.stdlib", "Modules/Setup.local")
 PRINT_MK = "pyembed-print-vars:\n\t@$(foreach v,$(PYEMBED_VARS),printf '%s=%s\\n' '$(v)' '$($(v))';)\n"
@@ -26,7 +26,7 @@ def make_vars(bdir, names):
     finally:
         os.unlink(f.name)
     if r.returncode != 0:
-        raise DistError(f"cannot read the Makefile of {bdir}: {r.stderr.strip()[-300:]}")
+        raise PackError(f"cannot read the Makefile of {bdir}: {r.stderr.strip()[-300:]}")
     out = {}
     for line in r.stdout.splitlines():
         name, _, value = line.partition("=")
@@ -105,7 +105,7 @@ class Collector:
     def copy_obj(self, rel, area):
         src = os.path.join(self.bdir, rel)
         if not os.path.exists(src):
-            raise DistError(f"build tree lacks {rel}")
+            raise PackError(f"build tree lacks {rel}")
         dest = os.path.join(self.out, area, rel)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         shutil.copyfile(src, dest)
@@ -191,5 +191,5 @@ def _config_template(bdir):
     srcdir = make_vars(bdir, ["srcdir"])["srcdir"][0]
     path = os.path.join(bdir, srcdir, "Modules", "config.c.in")
     if not os.path.exists(path):
-        raise DistError(f"{path}: missing (needed for the inittab template)")
+        raise PackError(f"{path}: missing (needed for the inittab template)")
     return path

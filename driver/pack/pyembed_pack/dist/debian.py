@@ -13,7 +13,7 @@ import re
 import subprocess
 import time
 
-from .errors import DistError
+from ..errors import PackError
 
 SUITES = ("bookworm", "trixie", "forky", "sid")
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
@@ -88,7 +88,7 @@ class AptDir:
                     f"{time.ctime(os.path.getmtime(os.path.join(self.root, 'updated')))}")
                 return
             tail = (r.stdout + r.stderr).strip().splitlines()[-3:]
-            raise DistError("cannot read Debian's Sources indexes (apt-get update failed): "
+            raise PackError("cannot read Debian's Sources indexes (apt-get update failed): "
                             + " / ".join(tail))
         with open(os.path.join(self.root, "updated"), "w"):
             pass
@@ -102,7 +102,7 @@ class AptDir:
 
     def download(self, package, version, dest):
         """apt-get source --download-only package=version into dest;
-        returns (dsc path, orig tarball path) or raises DistError."""
+        returns (dsc path, orig tarball path) or raises PackError."""
         os.makedirs(dest, exist_ok=True)
         r = subprocess.run(["apt-get", "-q", "source", "--download-only",
                             f"{package}={version}"] + self.options(),
@@ -113,7 +113,7 @@ class AptDir:
         orig = [p for p in orig if not p.endswith(".asc")]
         if r.returncode != 0 or not os.path.exists(dsc) or not orig:
             errors = [l for l in (r.stdout + r.stderr).splitlines() if l.startswith(("E:", "Err"))]
-            raise DistError(f"apt-get source {package}={version}: "
+            raise PackError(f"apt-get source {package}={version}: "
                             + (errors[0] if errors else "failed"))
         return dsc, orig[0]
 
@@ -133,14 +133,14 @@ def fetch_cpython(minor, apt, dest, log):
     apt.update(log)
     versions = apt.versions(package)
     if not versions:
-        raise DistError(f"Debian lists no source package {package} in "
+        raise PackError(f"Debian lists no source package {package} in "
                         + ", ".join(SUITES) + f" at {apt.mirror}")
     tried = []
     for version in versions:
         try:
             dsc, orig = apt.download(package, version, os.path.join(dest, version))
             return version, dsc, orig
-        except DistError as e:
+        except PackError as e:
             tried.append(f"{version} ({e})")
-    raise DistError(f"no {package} source package could be downloaded; tried "
+    raise PackError(f"no {package} source package could be downloaded; tried "
                     + "; ".join(tried) + ". Give the sources with --source TARBALL|DIR")

@@ -15,7 +15,7 @@ import subprocess
 
 import _pyembed_pack as _P
 
-from .errors import DistError
+from ..errors import PackError
 
 MARKER1 = "/* -- ADDMODULE MARKER 1 -- */"
 MARKER2 = "/* -- ADDMODULE MARKER 2 -- */"
@@ -38,7 +38,7 @@ def file_hash(path):
 def cc_identity(cc):
     r = subprocess.run([cc, "--version"], capture_output=True, text=True)
     if r.returncode != 0:
-        raise DistError(f"packing against a distribution needs a C compiler; '{cc}' does "
+        raise PackError(f"packing against a distribution needs a C compiler; '{cc}' does "
                         "not run (install build-essential)")
     return r.stdout.splitlines()[0]
 
@@ -47,11 +47,11 @@ def inittab_source(dist, names):
     """config.c text registering the built-in modules names (in order)."""
     tmpl = dist.inittab_template and dist.path(dist.inittab_template)
     if not tmpl or not os.path.exists(tmpl):
-        raise DistError(f"{dist.root}: the distribution has no inittab template "
+        raise PackError(f"{dist.root}: the distribution has no inittab template "
                         "(build_info.core.pyembed_inittab_template)")
     text = open(tmpl).read()
     if MARKER1 not in text or MARKER2 not in text:
-        raise DistError(f"{tmpl}: no ADDMODULE markers")
+        raise PackError(f"{tmpl}: no ADDMODULE markers")
     decls, entries = [], []
     for name in names:
         fn = dist.extensions[name][0]["init_fn"]
@@ -127,10 +127,10 @@ def driver_for(dist, dist_id, runtime, cache_root, wanted, jobs, cc="cc", log=pr
     """Path of a driver linked against dist with extensions wanted (None:
     all), built once per content hash."""
     if not dist.has_objects:
-        raise DistError(f"{dist.root}: this distribution has no object files (an "
+        raise PackError(f"{dist.root}: this distribution has no object files (an "
                         "install_only archive); packing needs a 'full' archive")
     if dist.object_format != "elf":
-        raise DistError(f"{dist.root}: objects are {dist.object_format}; this tool "
+        raise PackError(f"{dist.root}: objects are {dist.object_format}; this tool "
                         "links ELF objects only")
     include = dist.path(dist.paths.get("include", ""))
     cflags = runtime.cflags + [f"-I{d}" for d in runtime.include_dirs] + [f"-I{include}"]
@@ -164,7 +164,7 @@ def driver_for(dist, dist_id, runtime, cache_root, wanted, jobs, cc="cc", log=pr
         _P.link(cc, cflags, compiles, inputs, ldflags, out,
                 os.path.join(out_dir, "link.log"), jobs)
     except OSError as e:
-        raise DistError(str(e)) from None
+        raise PackError(str(e)) from None
     return out
 
 

@@ -3,7 +3,7 @@ deterministic archive creation, hostile-input-safe extraction, reading
 one member."""
 import _pyembed_pack as _P
 
-from .errors import DistError
+from ..errors import PackError
 
 # Bounds for archives nobody vouches for: a full distribution is ~600 MiB
 # unpacked in ~10 000 entries.
@@ -17,7 +17,7 @@ def create(out, root, prefix, mtime, level=10):
     try:
         _P.archive_create(out, root, prefix, mtime, level)
     except OSError as e:
-        raise DistError(str(e)) from None
+        raise PackError(str(e)) from None
 
 
 def extract(path, dest):
@@ -25,7 +25,7 @@ def extract(path, dest):
     try:
         _P.archive_extract(path, dest, MAX_TOTAL, MAX_ENTRY, MAX_ENTRIES)
     except OSError as e:
-        raise DistError(str(e)) from None
+        raise PackError(str(e)) from None
 
 
 def read_member(path, name, limit=64 << 20):
@@ -33,4 +33,4 @@ def read_member(path, name, limit=64 << 20):
     try:
         return _P.archive_read_member(path, name, limit)
     except OSError as e:
-        raise DistError(str(e)) from None
+        raise PackError(str(e)) from None

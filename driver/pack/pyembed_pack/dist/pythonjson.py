@@ -4,7 +4,7 @@ python-build-standalone layout. We write format 8 and read formats 7 and 8
 import json
 import os
 
-from .errors import DistError
+from ..errors import PackError
 
 WRITE_VERSION = 8
 READ_VERSIONS = (7, 8)
@@ -103,9 +103,9 @@ class Distribution:
         try:
             self.format = int(doc["version"])
         except (KeyError, ValueError):
-            raise DistError(f"{root}/PYTHON.json: no format version") from None
+            raise PackError(f"{root}/PYTHON.json: no format version") from None
         if self.format not in READ_VERSIONS:
-            raise DistError(f"{root}/PYTHON.json: format version {self.format} is not "
+            raise PackError(f"{root}/PYTHON.json: format version {self.format} is not "
                             f"supported (this tool reads {', '.join(map(str, READ_VERSIONS))})")
         info = doc.get("build_info") or {}
         core = info.get("core") or {}
@@ -161,7 +161,7 @@ def find_root(path):
     for cand in (path, os.path.join(path, "python")):
         if os.path.isfile(os.path.join(cand, "PYTHON.json")):
             return cand
-    raise DistError(f"{path}: no PYTHON.json (not a python-build-standalone distribution)")
+    raise PackError(f"{path}: no PYTHON.json (not a python-build-standalone distribution)")
 
 
 def read(path):
@@ -171,7 +171,7 @@ def read(path):
         with open(os.path.join(root, "PYTHON.json"), encoding="utf-8") as f:
             doc = json.load(f)
     except (OSError, ValueError) as e:
-        raise DistError(f"{root}/PYTHON.json: {e}") from None
+        raise PackError(f"{root}/PYTHON.json: {e}") from None
     if not isinstance(doc, dict):
-        raise DistError(f"{root}/PYTHON.json: not a JSON object")
+        raise PackError(f"{root}/PYTHON.json: not a JSON object")
     return Distribution(root, doc)

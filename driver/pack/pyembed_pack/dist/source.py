@@ -8,7 +8,7 @@ import shutil
 import tempfile
 
 from . import debian
-from .errors import DistError
+from ..errors import PackError
 
 
 class Source:
@@ -30,12 +30,12 @@ def read_version(tree):
     """PY_VERSION of the source tree (Include/patchlevel.h)."""
     path = os.path.join(tree, "Include", "patchlevel.h")
     if not os.path.isfile(path) or not os.path.isfile(os.path.join(tree, "configure")):
-        raise DistError(f"{tree}: not a CPython source tree (no configure and "
+        raise PackError(f"{tree}: not a CPython source tree (no configure and "
                         "Include/patchlevel.h)")
     with open(path) as f:
         m = re.search(r'#define\s+PY_VERSION\s+"([^"]+)"', f.read())
     if not m:
-        raise DistError(f"{path}: no PY_VERSION")
+        raise PackError(f"{path}: no PY_VERSION")
     return m.group(1)
 
 
@@ -74,7 +74,7 @@ def _single_top(dest):
 def from_tarball(path, cache_dir, extract, origin=None, identity=None):
     """Extracts a source tarball once into cache_dir (keyed by its hash)."""
     if not os.path.isfile(path):
-        raise DistError(f"--source {path}: no such file")
+        raise PackError(f"--source {path}: no such file")
     digest = identity or sha256_file(path)
     tree_root = os.path.join(cache_dir, "src-" + digest[:32])
     if not os.path.isdir(tree_root):
@@ -92,7 +92,7 @@ def from_tarball(path, cache_dir, extract, origin=None, identity=None):
 def from_dir(path):
     """An unpacked source directory, used in place."""
     if not os.path.isdir(path):
-        raise DistError(f"--source {path}: not a directory")
+        raise PackError(f"--source {path}: not a directory")
     tree = os.path.abspath(path)
     read_version(tree)
     return Source(tree, sha256_tree(tree), tree)
@@ -116,5 +116,5 @@ def obtain(minor, source, cache_dir, extract, log):
     else:
         src = from_tarball(os.path.abspath(source), cache_dir, extract)
     if src.minor != minor:
-        raise DistError(f"--python {minor}: the source is CPython {src.version}")
+        raise PackError(f"--python {minor}: the source is CPython {src.version}")
     return src

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 
 from . import native, pythonjson
-from .errors import DistError
+from ..errors import PackError
 
 ENTRY = "entry.json"
 
@@ -29,7 +29,7 @@ def archive_suffix(name):
     for suffix in (".tar.zst", ".tar.gz", ".tar.xz", ".tgz", ".tzst", ".tar"):
         if name.endswith(suffix):
             return suffix
-    raise DistError(f"{name}: not a .tar.zst, .tar.gz or .tar.xz archive")
+    raise PackError(f"{name}: not a .tar.zst, .tar.gz or .tar.xz archive")
 
 
 class Store:
@@ -103,7 +103,7 @@ class Store:
     def import_archive(self, path):
         """The entry for a local archive file (hashing it)."""
         if not os.path.isfile(path):
-            raise DistError(f"{path}: no such distribution archive")
+            raise PackError(f"{path}: no such distribution archive")
         digest = sha256_file(path)
         if self.valid(digest):
             return self.entry_dir(digest)
