@@ -121,7 +121,7 @@ static link_compile *compile_array(PyObject *seq, PyObject **keep)
 }
 
 /* link(cc, cflags, compiles, inputs, ldflags, output, log_path, jobs) */
-static PyObject *link(PyObject *mod, PyObject *args)
+static PyObject *link_driver(PyObject *mod, PyObject *args)
 {
     PyObject *cflags, *compiles, *inputs, *ldflags, *keep = NULL, *r = NULL;
     PyObject *fc = NULL, *fp = NULL, *fi = NULL, *fl = NULL;
@@ -164,5 +164,5 @@ PyMethodDef pack__dist_methods[] = {
      "Extract an untrusted tar archive into an empty directory."},
     {"archive_read_member", archive_read_member, METH_VARARGS,
      "Read one file member of a tar archive."},
-    {"link", link, METH_VARARGS, "Compile and link a driver (driver/link/link.c)."},
+    {"link", link_driver, METH_VARARGS, "Compile and link a driver (driver/link/link.c)."},
     {NULL, NULL, 0, NULL}};

@@ -10,6 +10,8 @@
 
 /* packmod.c: init function of the built-in module "_pyembed_pack". */
 PyObject *pack_module_init(void);
+/* distmod.c: the archive and link functions of "_pyembed_pack". */
+extern PyMethodDef pack__dist_methods[];
 /* inspect.c: `pyembed-pack inspect FILE [--json]` and `verify FILE`. */
 int pack_inspect(int argc, char **argv);
 int pack_verify(int argc, char **argv);

@@ -17,6 +17,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: pyembed-pack build -o OUT [options]   single executable\n"
             "       pyembed-pack blob -o FILE [options]   blob for C hosts\n"
+            "       pyembed-pack dist build|list|info|clear   Python distributions\n"
             "       pyembed-pack inspect FILE [--json]\n"
             "       pyembed-pack verify FILE\n"
             "Run 'pyembed-pack build --help' for the options.\n");
@@ -89,7 +90,7 @@ int main(int argc, char **argv)
         return pack_inspect(argc, argv);
     if (!strcmp(argv[1], "verify"))
         return pack_verify(argc, argv);
-    if (!strcmp(argv[1], "build") || !strcmp(argv[1], "blob"))
+    if (!strcmp(argv[1], "build") || !strcmp(argv[1], "blob") || !strcmp(argv[1], "dist"))
         return run_packer(argc, argv);
     fprintf(stderr, "pyembed-pack: unknown command '%s'\n", argv[1]);
     usage();
