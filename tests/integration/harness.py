@@ -14,6 +14,10 @@ the source tree with a build in build-it/):
   PYEMBED_PYTHON       reference interpreter (default /usr/bin/python3.11)
   PYEMBED_STDLIB_DIR   --stdlib-dir / --dynload-dir passed to every build
   PYEMBED_DYNLOAD_DIR  (default: the reference interpreter's sysconfig)
+  PYEMBED_TEST_DISTRIBUTION  a distribution directory (python-build-standalone
+                       layout, e.g. made by `pyembed-pack dist build`): every
+                       build packs against it (--distribution DIR) and its
+                       own python is the reference interpreter
 """
 import os
 import shutil
@@ -33,6 +37,16 @@ SOURCE_ROOT = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.environ.get("PYEMBED_BUILD") or os.path.join(SOURCE_ROOT, "build-it")
 PACK = os.environ.get("PYEMBED_PACK") or os.path.join(BUILD, "driver", "pyembed-pack")
 PYTHON = os.environ.get("PYEMBED_PYTHON") or "/usr/bin/python3.11"
+DISTRIBUTION = os.environ.get("PYEMBED_TEST_DISTRIBUTION") or None
+if DISTRIBUTION:
+    import json as _json
+    _root = DISTRIBUTION if os.path.exists(os.path.join(DISTRIBUTION, "PYTHON.json")) \
+        else os.path.join(DISTRIBUTION, "python")
+    with open(os.path.join(_root, "PYTHON.json")) as _f:
+        _doc = _json.load(_f)
+    DISTRIBUTION = _root
+    PYTHON = os.path.join(_root, _doc["python_exe"])
+    DIST_VERSION = _doc["python_version"]
 
 RUN_TIMEOUT = 60
 BUILD_TIMEOUT = 180
@@ -51,12 +65,47 @@ def _stdlib_dirs():
     return out[0], out[1]
 
 
-STDLIB_DIR, DYNLOAD_DIR = _stdlib_dirs()
+if DISTRIBUTION:  # the distribution's own: built-in extension modules only
+    STDLIB_DIR, DYNLOAD_DIR = os.path.join(DISTRIBUTION, _doc["python_paths"]["stdlib"]), None
+else:
+    STDLIB_DIR, DYNLOAD_DIR = _stdlib_dirs()
+
+
+# The host's interpreter: runs pip for tests that build wheels, whatever
+# the target is (a distribution need not ship pip).
+HOST_PYTHON = os.environ.get("PYEMBED_PYTHON") or "/usr/bin/python3.11"
+# Tag of the target's bytecode and extension file names.
+if DISTRIBUTION:
+    CACHE_TAG = _doc["python_implementation_cache_tag"]
+    EXT_SUFFIX = _doc["python_suffixes"]["extension"][0]
+else:
+    CACHE_TAG, EXT_SUFFIX = "cpython-311", ".cpython-311-x86_64-linux-gnu.so"
+# True when the target's stdlib extension modules are shared libraries the
+# runtime loads from memory (the host's); a distribution builds them in.
+SHARED_STDLIB_EXTENSIONS = DISTRIBUTION is None
+
+
+def host_dynload_dir():
+    """The host Python's lib-dynload (real ELF samples for elf.py tests)."""
+    if not DISTRIBUTION:
+        return DYNLOAD_DIR
+    return subprocess.run([HOST_PYTHON, "-I", "-c", "import sysconfig; "
+                           "print(sysconfig.get_config_var('DESTSHARED'))"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def host_python_only(reason):
+    """Skips a test when packing against a distribution: reason says what
+    only the host's Python has (Debian's cp311 extension packages, say)."""
+    return unittest.skipIf(DISTRIBUTION is not None, "host Python only: " + reason)
 
 # The harness's own environment for child processes: no PYTHON* variables
 # leak in from the developer's shell (tests that want them set them).
 BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
 BASE_ENV["LC_ALL"] = "C.UTF-8"
+if DISTRIBUTION and "PYEMBED_CACHE_DIR" not in BASE_ENV:
+    # drivers linked for the distribution, shared by every test class
+    BASE_ENV["PYEMBED_CACHE_DIR"] = os.path.join(BUILD, "pyembed-dist-cache")
 
 
 class Result:
@@ -137,7 +186,9 @@ class PackTestCase(unittest.TestCase):
     @classmethod
     def pack_cmd(cls, cmd, output, *options, stdlib_dirs=True):
         argv = [PACK, cmd, "-q", "-o", output] + (["--allocator", "malloc"] if VALGRIND else [])
-        if stdlib_dirs:
+        if DISTRIBUTION:
+            argv += ["--distribution", DISTRIBUTION]
+        elif stdlib_dirs:
             argv += ["--stdlib-dir", STDLIB_DIR, "--dynload-dir", DYNLOAD_DIR]
         return argv + list(options)
 

@@ -86,6 +86,8 @@ def select(spec, mods, comp, target):
             raise syntax_error(e) from None
     else:  # none: only what CPython cannot start without
         chosen = app | {n for n in mods if n == "encodings" or n.startswith("encodings.")}
+        if target.version >= (3, 13):  # its -c/run_command registers the source there
+            chosen |= {"linecache"} & set(mods)
     for inc in spec.include:
         if inc not in mods:
             raise PackError(f"--include {inc}: no such module")

@@ -4,7 +4,7 @@ A target that is not the pack tool's own interpreter (a distribution's
 python3.13, say) must compile, marshal and scan imports itself. The pack
 tool starts it as
 
-    PYTHON -I -S -c "import sys; sys.path.insert(0, PARENT); from pyembed_pack.worker import serve; serve()"
+    PYTHON -I -S -B -c "import sys; sys.path.insert(0, PARENT); from pyembed_pack.worker import serve; serve()"
 
 and exchanges frames on its stdin/stdout. A frame is a little-endian u32
 JSON length, a u32 payload length, the JSON, then the payload: bytes
@@ -117,7 +117,7 @@ class Runner:
         code = ("import sys; sys.path.insert(0, %r); "
                 "from pyembed_pack.worker import serve; serve()" % parent)
         try:
-            self.proc = subprocess.Popen([self.python, "-I", "-S", "-c", code],
+            self.proc = subprocess.Popen([self.python, "-I", "-S", "-B", "-c", code],
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          env={"LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0"})
         except OSError as e:
