@@ -1,15 +1,22 @@
 #!/bin/sh
 # setup-deps.sh — installs pyembed's build and test dependencies on Debian 12
 # (idempotent: apt-get skips what is already there). Run as root.
-#   --test  also what the test suites use: valgrind, clang, and the Debian
+#   --test  also what the test suites use: valgrind, clang, the Debian
 #           Python packages the real-package tests pack (pip, setuptools,
-#           wheel for offline local installs; PyYAML, Jinja2, numpy)
+#           wheel for offline local installs; PyYAML, Jinja2, numpy), and
+#           what `pyembed-pack dist build` needs to build a CPython from
+#           Debian's source package with its C libraries linked statically
 set -eu
 PKGS="build-essential meson ninja-build pkg-config zlib1g-dev libxxhash-dev
-      libpython3.11-dev python3.11 libexpat1-dev libcmocka-dev binutils"
+      libpython3.11-dev python3.11 libexpat1-dev libcmocka-dev binutils
+      libarchive-dev zstd libzstd-dev libcurl4-openssl-dev"
+# The static libraries a distribution's extension modules link (dist build)
+DIST_PKGS="libssl-dev libsqlite3-dev libffi-dev liblzma-dev libbz2-dev uuid-dev
+      libncurses-dev debian-keyring gpgv"
 if [ "${1:-}" = "--test" ]; then
-    PKGS="$PKGS valgrind clang libclang-rt-14-dev python3-pip python3-setuptools
-          python3-wheel python3-yaml python3-jinja2 python3-numpy ca-certificates"
+    PKGS="$PKGS $DIST_PKGS valgrind clang libclang-rt-14-dev python3-pip
+          python3-setuptools python3-wheel python3-yaml python3-jinja2 python3-numpy
+          ca-certificates"
 fi
 missing=""
 for p in $PKGS; do

@@ -1,14 +1,15 @@
-"""summarise_tests.py BUILD... — one closing line over meson testlogs:
+"""summarise_tests.py BUILD... — one closing line over meson testlogs
+(every meson-logs/testlog*.json: runs with --logbase count too):
 'N passed, N failed' (plus skipped), the form CI reads."""
+import glob
 import json
 import os
 import sys
 
 passed = failed = skipped = 0
-for build in sys.argv[1:]:
-    log = os.path.join(build, "meson-logs", "testlog.json")
-    if not os.path.exists(log):
-        continue
+logs = [log for build in sys.argv[1:]
+        for log in sorted(glob.glob(os.path.join(build, "meson-logs", "testlog*.json")))]
+for log in logs:
     with open(log) as f:
         for line in f:
             result = json.loads(line).get("result")

@@ -29,6 +29,9 @@ def parser():
     sub.add_parser("list", help="the distributions in the local store")
     i = sub.add_parser("info", help="summary of a distribution's PYTHON.json")
     i.add_argument("what", metavar="ARCHIVE|DIR")
+    pa = sub.add_parser("path", help="directory of the newest stored CPython X.Y "
+                        "(the one `build --python X.Y` uses)")
+    pa.add_argument("--python", required=True, metavar="X.Y")
     sub.add_parser("clear", help="empty the local store")
     return p
 
@@ -90,6 +93,12 @@ def main(argv):
         do_list(log)
     elif ns.action == "info":
         do_info(ns.what, log)
+    elif ns.action == "path":
+        entry = resolve.the_store(log).find_minor(ns.python)
+        if not entry:
+            raise PackError(f"no CPython {ns.python} distribution in "
+                            f"{resolve.the_store(log).root}")
+        print(os.path.join(entry, "python"))
     else:
         do_clear(log)
     return 0
