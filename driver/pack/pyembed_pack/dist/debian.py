@@ -141,6 +141,7 @@ def fetch_cpython(minor, apt, dest, log):
             dsc, orig = apt.download(package, version, os.path.join(dest, version))
             return version, dsc, orig
         except PackError as e:
+            log(f"{package} {version}: not downloadable ({e}); trying an older version")
             tried.append(f"{version} ({e})")
     raise PackError(f"no {package} source package could be downloaded; tried "
                     + "; ".join(tried) + ". Give the sources with --source TARBALL|DIR")
