@@ -1,6 +1,8 @@
 /*
- * inspect.c — `pyembed-pack inspect FILE [--json]` and `verify FILE`.
- * Pure C over libpackrs: no interpreter is started for these.
+ * inspect.c — over libpackrs: `pyembed-pack verify FILE` (pure C, no
+ * interpreter), and the rows `pyembed-pack inspect` shows
+ * (_pyembed_pack.inspect_rows; pyembed_pack/inspect.py adds what the
+ * executable needs from the system, read with its ELF reader).
  */
 #include "pack_int.h"
 #include "packrs.h"
@@ -16,9 +18,6 @@ static int open_any(const char *path, packrs_reader **r)
         packrs_reader_free(*r);
         rc = packrs_reader_open_file(r, path);
     }
-    if (rc)
-        fprintf(stderr, "pyembed-pack: %s: %s\n", path,
-                *r ? packrs_reader_errmsg(*r) : packrs_strerror(rc));
     return rc;
 }
 
@@ -39,24 +38,9 @@ static const char *kind_names(uint32_t kind, char *buf, size_t n)
     return buf;
 }
 
-/* Prints s as a JSON string. */
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
-/* One resource: name, kind, stored/plain sizes, location. */
-static int show(packrs_reader *r, const packrs_resource *res, int json)
+/* (name, kinds, fields, stored, size, location) of one resource, as a
+ * new tuple; NULL with an exception set. */
+static PyObject *row(packrs_reader *r, const packrs_resource *res)
 {
     size_t stored = 0, plain = 0;
     const char *where = "memory";
@@ -65,45 +49,70 @@ static int show(packrs_reader *r, const packrs_resource *res, int json)
     for (uint32_t i = 0; i < res->field_count; i++) {
         int rc = packrs_resource_field_at(r, res, i, &f);
         if (rc)
-            return rc;
+            return PyErr_Format(PyExc_OSError, "%s", packrs_reader_errmsg(r));
         stored += f.size;
         plain += f.uncompressed_size;
         if (f.type == PACKRS_FIELD_FS_PATH)
             where = "filesystem-relative";
     }
     kind_names(res->kind, kinds, sizeof kinds);
-    if (!json) {
-        printf("%-50s %-24s %10zu %10zu %s\n", res->name, kinds, stored, plain, where);
-        return 0;
-    }
-    printf("%s{\"name\": ", res->index ? ",\n " : "[");
-    json_str(res->name);
-    printf(", \"kind\": \"%s\", \"fields\": %u, \"stored\": %zu, \"size\": %zu, "
-           "\"location\": \"%s\"}", kinds, res->field_count, stored, plain, where);
-    return 0;
+    return Py_BuildValue("(s#sInns)", res->name, (Py_ssize_t)res->name_len, kinds,
+                         res->field_count, (Py_ssize_t)stored, (Py_ssize_t)plain, where);
 }
 
-int pack_inspect(int argc, char **argv)
+/* The METADATA text of "@pyembed" as bytes, or None when absent. */
+static PyObject *metadata(packrs_reader *r)
+{
+    packrs_resource res;
+    packrs_field fld;
+    const void *p;
+    size_t n;
+    void *owned;
+    PyObject *b;
+    if (packrs_reader_find(r, "@pyembed", 8, &res) ||
+        packrs_resource_field(r, &res, PACKRS_FIELD_METADATA, NULL, &fld))
+        Py_RETURN_NONE;
+    if (packrs_field_read(r, &fld, &p, &n, &owned))
+        return PyErr_Format(PyExc_OSError, "%s", packrs_reader_errmsg(r));
+    b = PyBytes_FromStringAndSize(p, (Py_ssize_t)n);
+    packrs_free(owned);
+    return b;
+}
+
+/* inspect_rows(path) -> (metadata bytes or None, [row, ...]) */
+PyObject *pack_inspect_rows(PyObject *mod, PyObject *arg)
 {
     packrs_reader *r = NULL;
-    int json = argc > 3 && !strcmp(argv[3], "--json"), rc;
-    if (argc < 3 || (argc > 3 && !json)) {
-        fprintf(stderr, "usage: pyembed-pack inspect FILE [--json]\n");
-        return 2;
-    }
-    if ((rc = open_any(argv[2], &r)) == 0) {
-        for (size_t i = 0; i < packrs_reader_count(r) && !rc; i++) {
+    PyObject *rows = NULL, *meta = NULL, *out = NULL;
+    const char *path = PyUnicode_Check(arg) ? PyUnicode_AsUTF8(arg) : NULL;
+    int rc;
+    (void)mod;
+    if (!path)
+        return PyErr_Occurred() ? NULL : PyErr_Format(PyExc_TypeError, "path must be str");
+    if ((rc = open_any(path, &r)) != 0)
+        PyErr_Format(PyExc_OSError, "%s", r ? packrs_reader_errmsg(r) : packrs_strerror(rc));
+    else if ((rows = PyList_New(0)) && (meta = metadata(r))) {
+        size_t i;
+        for (i = 0; i < packrs_reader_count(r); i++) {
             packrs_resource res;
-            if (!(rc = packrs_reader_get(r, i, &res)))
-                rc = show(r, &res, json);
+            PyObject *t;
+            if ((rc = packrs_reader_get(r, i, &res))) {
+                PyErr_Format(PyExc_OSError, "%s", packrs_reader_errmsg(r));
+                break;
+            }
+            if (!(t = row(r, &res)) || PyList_Append(rows, t) < 0) {
+                Py_XDECREF(t);
+                break;
+            }
+            Py_DECREF(t);
         }
-        if (json)
-            printf(packrs_reader_count(r) ? "]\n" : "[]\n");
-        if (rc)
-            fprintf(stderr, "pyembed-pack: %s\n", packrs_reader_errmsg(r));
+        if (i == packrs_reader_count(r))
+            out = PyTuple_Pack(2, meta, rows);
     }
+    Py_XDECREF(rows);
+    Py_XDECREF(meta);
     packrs_reader_free(r);
-    return rc ? 1 : 0;
+    return out;
 }
 
 int pack_verify(int argc, char **argv)
@@ -114,7 +123,9 @@ int pack_verify(int argc, char **argv)
         fprintf(stderr, "usage: pyembed-pack verify FILE\n");
         return 2;
     }
-    if ((rc = open_any(argv[2], &r)) == 0 && (rc = packrs_reader_verify(r)))
+    if ((rc = open_any(argv[2], &r)) != 0)
+        fprintf(stderr, "pyembed-pack: %s\n", r ? packrs_reader_errmsg(r) : packrs_strerror(rc));
+    else if ((rc = packrs_reader_verify(r)))
         fprintf(stderr, "pyembed-pack: %s: %s\n", argv[2], packrs_reader_errmsg(r));
     else if (rc == 0)
         printf("%s: ok (%zu resources)\n", argv[2], packrs_reader_count(r));

@@ -2,6 +2,7 @@
 #ifndef PYEMBED_PACK_INT_H
 #define PYEMBED_PACK_INT_H
 
+#define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stddef.h>
 
@@ -12,9 +13,10 @@
 PyObject *pack_module_init(void);
 /* distmod.c: the archive and link functions of "_pyembed_pack". */
 extern PyMethodDef pack__dist_methods[];
-/* inspect.c: `pyembed-pack inspect FILE [--json]` and `verify FILE`. */
-int pack_inspect(int argc, char **argv);
+/* inspect.c: `pyembed-pack verify FILE`, and _pyembed_pack.inspect_rows
+ * for `pyembed-pack inspect` (pyembed_pack/inspect.py). */
 int pack_verify(int argc, char **argv);
+PyObject *pack_inspect_rows(PyObject *mod, PyObject *arg);
 /* pkgdir.c: writes to out (n bytes) the directory that holds the packer's
  * Python package pyembed_pack/ (build tree first, then the installed
  * one); -1 when neither has it (out then names the installed one). */

@@ -86,11 +86,10 @@ int main(int argc, char **argv)
         usage();
         return argc < 2 ? 2 : 0;
     }
-    if (!strcmp(argv[1], "inspect"))
-        return pack_inspect(argc, argv);
     if (!strcmp(argv[1], "verify"))
         return pack_verify(argc, argv);
-    if (!strcmp(argv[1], "build") || !strcmp(argv[1], "blob") || !strcmp(argv[1], "dist"))
+    if (!strcmp(argv[1], "build") || !strcmp(argv[1], "blob") || !strcmp(argv[1], "dist") ||
+        !strcmp(argv[1], "inspect"))
         return run_packer(argc, argv);
     fprintf(stderr, "pyembed-pack: unknown command '%s'\n", argv[1]);
     usage();

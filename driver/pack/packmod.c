@@ -133,6 +133,8 @@ static PyObject *pack_embed(PyObject *mod, PyObject *args)
 
 static PyMethodDef pack_functions[] = {
     {"embed", pack_embed, METH_VARARGS, "Copy a driver with a blob embedded."},
+    {"inspect_rows", pack_inspect_rows, METH_O,
+     "(@pyembed metadata, resource rows) of a blob or packed executable."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef pack_module = {

@@ -130,7 +130,11 @@ class ExecutableTest(PackTestCase):
     def test_inspect(self):
         r = run([PACK, "inspect", self.exe])
         self.assertExited(r, 0)
-        rows = {line.split()[0]: line.split() for line in r.stdout.splitlines()}
+        head = [line for line in r.stdout.splitlines() if line.startswith("# ")]
+        rows = {line.split()[0]: line.split() for line in r.stdout.splitlines()
+                if not line.startswith("# ")}
+        self.assertTrue(head[0].startswith("# python 3."), head)
+        self.assertIn("libc.so.6", head[-1])
         self.assertEqual(rows["tinyapp"][1], "module")
         self.assertEqual(rows["pkg"][1], "module,package")
         self.assertEqual(rows["nspkg"][1], "namespace")
@@ -138,7 +142,10 @@ class ExecutableTest(PackTestCase):
         self.assertIn("encodings", rows)
         r = run([PACK, "inspect", self.exe, "--json"])
         self.assertExited(r, 0)
-        entries = json.loads(r.stdout)
+        doc = json.loads(r.stdout)
+        self.assertIn("libc.so.6", doc["needed"])
+        self.assertEqual(doc["distribution"] is None, harness.DISTRIBUTION is None)
+        entries = doc["resources"]
         names = [e["name"] for e in entries]
         self.assertEqual(names, sorted(names, key=lambda n: n.encode()))
         self.assertEqual(set(rows), set(names))

@@ -33,7 +33,8 @@ def target_of(spec):
         lambda msg: print("pyembed-pack: " + msg, file=sys.stderr))
     dist, identity = resolve.distribution(spec.distribution, spec.python, log)
     return TargetPython.from_distribution(
-        dist, resolve.driver_maker(dist, identity, os.cpu_count() or 1, log), spec.stdlib_dir)
+        dist, resolve.driver_maker(dist, identity, os.cpu_count() or 1, log), spec.stdlib_dir,
+        identity)
 
 
 def main(argv):
@@ -43,6 +44,9 @@ def main(argv):
         if argv and argv[0] == "dist":
             from .dist import cli as dist_cli
             return dist_cli.main(argv[1:])
+        if argv and argv[0] == "inspect":
+            from . import inspect_exe
+            return inspect_exe.main(argv[1:])
         spec = cli.parse(argv)
         target = target_of(spec)
         crash_if_asked()

@@ -48,11 +48,14 @@ def metadata(spec, target):
     """The "@pyembed" resource text (docs/runtime.md)."""
     lines = ["format=1", f"python_magic={target.magic_number}",
              f"python_version={target.version_string}",
+             "python_full_version=" + ".".join(map(str, target.version)),
              f"run={spec.run}", f"optimize={spec.optimize}", "isolated=1", "site_import=0",
              "filesystem_importer=0", "sys_frozen=1", f"allocator={spec.allocator}",
              f"fast_exit={int(spec.fast_exit)}"]
     if spec.run_module:
         lines.append(f"run_module={spec.run_module}")
+    if target.distribution_id:
+        lines.append(f"distribution={target.distribution_id}")
     return ("\n".join(lines) + "\n").encode()
 
 

@@ -26,12 +26,13 @@ def run(spec, target):
     """Builds what spec describes for target and writes spec.output.
     PackError/OSError for what the user can fix."""
     log = Log(spec.quiet, spec.verbose, spec.progress)
+    driver = output.find_driver(spec, target) if spec.command == "build" else None
     with pip.staged(spec, target) as extra_roots:
         t0 = time.monotonic()
         data = make_blob(spec, target, extra_roots, log)
         if spec.command == "blob":
             output.write_blob(spec, data)
         else:
-            output.write_executable(spec, target, data)
+            output.write_executable(spec, driver, data)
         log(f"wrote {spec.output} ({os.path.getsize(spec.output)} bytes, "
             f"{time.monotonic() - t0:.2f}s)")

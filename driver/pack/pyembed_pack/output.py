@@ -95,10 +95,9 @@ def find_driver(spec, target):
     raise PackError("cannot find the pyembed-run driver (use --driver PATH)")
 
 
-def write_executable(spec, target, blob):
-    """Writes spec.output: the driver (stripped with --strip) with blob
+def write_executable(spec, driver, blob):
+    """Writes spec.output: driver (stripped with --strip) with blob
     embedded (libpackrs writes it atomically)."""
-    driver = find_driver(spec, target)
     if not spec.strip:
         P.embed(driver, blob, spec.output)
         return

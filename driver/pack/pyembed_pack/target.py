@@ -48,6 +48,7 @@ class TargetPython:
     # Returns the path of the driver for this target; None: pyembed-run.
     make_driver: Optional[Callable[[], str]] = field(default=None, compare=False, repr=False)
     distribution: Any = field(default=None, compare=False, repr=False)
+    distribution_id: Optional[str] = None  # its archive's sha256 (or dir-<hash>)
 
     @classmethod
     def from_facts(cls, facts, runner, stdlib_dir, dynload_dir, executable, libpython,
@@ -60,7 +61,7 @@ class TargetPython:
                    executable=executable, libpython=libpython, runner=runner, **more)
 
     @classmethod
-    def from_distribution(cls, dist, make_driver, stdlib_dir=None):
+    def from_distribution(cls, dist, make_driver, stdlib_dir=None, identity=None):
         """The interpreter of distribution dist (dist.pythonjson.Distribution),
         run as a worker; make_driver links its driver when asked."""
         runner = worker.Runner(dist.python_exe)
@@ -73,7 +74,8 @@ class TargetPython:
         return cls.from_facts(facts, runner, stdlib,
                               dynload if os.path.isdir(dynload) else None, dist.python_exe,
                               None, dist.doc.get("python_platform_tag", ""),
-                              make_driver=make_driver, distribution=dist)
+                              make_driver=make_driver, distribution=dist,
+                              distribution_id=identity)
 
     @classmethod
     def host(cls, stdlib_dir=None, dynload_dir=None):
