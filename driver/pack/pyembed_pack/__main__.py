@@ -31,7 +31,8 @@ def target_of(spec):
     from .dist import resolve
     log = (lambda msg: None) if spec.quiet else (
         lambda msg: print("pyembed-pack: " + msg, file=sys.stderr))
-    dist, identity = resolve.distribution(spec.distribution, spec.python, log)
+    dist, identity = resolve.distribution(spec.distribution, spec.python, log,
+                                          spec.distribution_sha256, spec.progress)
     return TargetPython.from_distribution(
         dist, resolve.driver_maker(dist, identity, os.cpu_count() or 1, log), spec.stdlib_dir,
         identity)

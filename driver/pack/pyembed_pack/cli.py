@@ -55,12 +55,15 @@ def parser(cmd):
     p.add_argument("--allocator", choices=["pymalloc", "malloc", "debug"], default="pymalloc",
                    help="memory allocator of the packed app (malloc: for valgrind)")
     dist = p.add_mutually_exclusive_group()
-    dist.add_argument("--distribution", metavar="ARCHIVE|DIR",
+    dist.add_argument("--distribution", metavar="ARCHIVE|DIR|URL",
                       help="pack against this python-build-standalone style distribution "
-                           "(its interpreter compiles; a driver is linked for it)")
+                           "(its interpreter compiles; a driver is linked for it); a URL is "
+                           "downloaded once into the local store")
     dist.add_argument("--python", metavar="X.Y",
                       help="pack against the newest CPython X.Y in the local distribution "
                            "store (made by `pyembed-pack dist build --python X.Y`)")
+    p.add_argument("--sha256", metavar="HEX",
+                   help="SHA-256 of the --distribution archive (required for a remote URL)")
     p.add_argument("--stdlib-dir")    # default: the target's (target.py)
     p.add_argument("--dynload-dir")
     p.add_argument("--no-cache", action="store_true", help="do not use the bytecode cache")
@@ -122,6 +125,8 @@ def cache_root(no_cache):
 
 def to_spec(cmd, ns):
     """The BuildSpec of parsed arguments ns (PackError for a bad value)."""
+    if ns.sha256 and not ns.distribution:
+        raise PackError("--sha256 goes with --distribution ARCHIVE|URL")
     packages = fs_packages(ns.filesystem_package)
     location = location_prefix("resources-location", ns.resources_location)
     fallback = location_prefix("resources-fallback", ns.resources_fallback) or "lib"
@@ -134,7 +139,8 @@ def to_spec(cmd, ns):
         pip_args=pip_args(ns), fs_packages=packages, resources_location=location,
         resources_fallback=fallback, sources=ns.sources, optimize=ns.optimize,
         compress=ns.compress, strip=ns.strip, driver=ns.driver, fast_exit=ns.fast_exit,
-        allocator=ns.allocator, distribution=ns.distribution, python=ns.python,
+        allocator=ns.allocator, distribution=ns.distribution,
+        distribution_sha256=ns.sha256, python=ns.python,
         stdlib_dir=ns.stdlib_dir, dynload_dir=ns.dynload_dir,
         cache_root=cache_root(ns.no_cache), quiet=ns.quiet, verbose=ns.verbose,
         progress=sys.stderr.isatty() and not ns.quiet)

@@ -36,7 +36,8 @@ class BuildSpec:
     driver: Optional[str]             # driver executable (None: found)
     fast_exit: bool
     allocator: str                    # "pymalloc", "malloc" or "debug"
-    distribution: Optional[str]       # --distribution ARCHIVE|DIR (None: host Python)
+    distribution: Optional[str]       # --distribution ARCHIVE|DIR|URL (None: host Python)
+    distribution_sha256: Optional[str]  # --sha256 of that archive
     python: Optional[str]             # --python X.Y: a stored distribution of X.Y
     stdlib_dir: Optional[str]         # None: the target's own
     dynload_dir: Optional[str]        # None: the target's own

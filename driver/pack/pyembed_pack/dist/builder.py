@@ -21,7 +21,7 @@ import sys
 from . import build, collect, modules, native, pythonjson, source, store
 from ..errors import PackError
 
-RECIPE_VERSION = "pyembed-dist-1"
+RECIPE_VERSION = "pyembed-dist-2"
 TRIPLE = "x86_64-unknown-linux-gnu"
 # Parts of the installed stdlib an embedded app cannot use: they need
 # tkinter (not built), or bundled wheels (not shipped).
