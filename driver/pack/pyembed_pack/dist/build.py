@@ -193,10 +193,18 @@ def canonical_paths(install, mapping, env):
                 f.write(data)
             if name.endswith(".py"):
                 changed.append(path)
-    if changed:
-        python = next(os.path.join(install, "bin", n) for n in sorted(os.listdir(
-            os.path.join(install, "bin"))) if n.startswith("python3.") and "-" not in n)
-        run_logged([python, "-I", "-m", "compileall", "-q", "-f", "-o", "0", "-o", "1",
-                    "-o", "2", "--invalidation-mode", "checked-hash"] + changed,
-                   install, os.path.join(os.path.dirname(os.path.dirname(install)), "logs",
-                                         "recompile.log"), env)
+    if not changed:
+        return
+    python = next(os.path.join(install, "bin", n) for n in sorted(os.listdir(
+        os.path.join(install, "bin"))) if n.startswith("python3.") and "-" not in n)
+    log = os.path.join(os.path.dirname(os.path.dirname(install)), "logs", "recompile.log")
+    by_dir = {}
+    for path in changed:
+        by_dir.setdefault(os.path.dirname(path), []).append(path)
+    for d, paths in sorted(by_dir.items()):
+        # -d: the file names compiled in are the installed ones (/install/...),
+        # as make install's own compileall run records them
+        shown = "/install/" + os.path.relpath(d, install)
+        run_logged([python, "-I", "-m", "compileall", "-q", "-f", "-d", shown, "-o", "0",
+                    "-o", "1", "-o", "2", "--invalidation-mode", "checked-hash"] + paths,
+                   install, log, env)

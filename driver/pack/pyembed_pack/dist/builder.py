@@ -121,11 +121,12 @@ def archive_name(src, recipe):
     return f"cpython-{src.version}-{TRIPLE}-{recipe.build_options()}-full.tar.zst"
 
 
-def dist_build(minor, source_arg, output, recipe, cache_root, jobs, no_cache, log, tty, elf):
+def dist_build(minor, source_arg, output, recipe, cache_root, jobs, no_cache, log, tty, elf,
+               debian_version=None):
     """Builds (or finds in the cache) the distribution; returns (archive
     path in the store, sha256)."""
     src = source.obtain(minor, source_arg, os.path.join(cache_root, "dist-src"),
-                        native.extract, log)
+                        native.extract, log, debian_version, native.fetch)
     key = cache_key(src, recipe)
     work = os.path.join(cache_root, "dist-build", key[:32])
     done = os.path.join(work, "done.json")

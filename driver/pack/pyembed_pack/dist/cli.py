@@ -14,8 +14,13 @@ def parser():
     sub = p.add_subparsers(dest="action", required=True)
     b = sub.add_parser("build", help="build a static CPython distribution from source")
     b.add_argument("--python", required=True, metavar="X.Y", help="3.11, 3.13 or 3.14")
-    b.add_argument("--source", metavar="TARBALL|DIR",
-                   help="CPython sources (default: Debian's source package)")
+    src = b.add_mutually_exclusive_group()
+    src.add_argument("--source", metavar="TARBALL|DIR",
+                     help="CPython sources (default: Debian's newest source package)")
+    src.add_argument("--debian-version", metavar="V",
+                     help="this Debian version of the pythonX.Y source package (from the "
+                          "pool, checked against its uploader's signature, when the "
+                          "indexes no longer list it), e.g. 3.14.7-1")
     b.add_argument("-o", "--output", metavar="ARCHIVE", help="also copy the archive here")
     b.add_argument("--lto", action="store_true", help="link-time optimisation")
     b.add_argument("--pgo", action="store_true",
@@ -57,7 +62,8 @@ def do_build(ns, log):
             return floor and ".".join(map(str, floor))
 
     builder.dist_build(minor, ns.source, ns.output, recipe, resolve.cache_base(), ns.jobs,
-                       ns.no_cache, log, sys.stderr.isatty() and not ns.quiet, Elf)
+                       ns.no_cache, log, sys.stderr.isatty() and not ns.quiet, Elf,
+                       ns.debian_version)
 
 
 def do_list(log):

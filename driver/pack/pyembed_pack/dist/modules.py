@@ -34,6 +34,7 @@ STATIC_LIBS = {
     "ncursesw": ("libncurses-dev", "X11"),
     "panelw": ("libncurses-dev", "X11"),
     "tinfo": ("libncurses-dev", "X11"),
+    "zstd": ("libzstd-dev", "BSD-3-Clause"),  # 3.14's _zstd
 }
 # System libraries that stay shared: glibc's.
 SYSTEM_LIBS = frozenset({"c", "m", "dl", "pthread", "util", "rt"})

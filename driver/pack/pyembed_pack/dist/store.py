@@ -94,12 +94,13 @@ class Store:
             os.rename(self.entry_dir(digest), os.path.join(trash, "old"))
             shutil.rmtree(trash, ignore_errors=True)
 
-    def _install(self, path, digest, origin, move):
-        """Under digest's lock: extracts the verified archive at path into a
-        temporary directory and renames it into place (entry.json last)."""
+    def _install(self, path, digest, origin, move, named=None):
+        """Under digest's lock: extracts the verified archive at path (its
+        type told by the name named, default path's) into a temporary
+        directory and renames it into place (entry.json last)."""
         tmp = tempfile.mkdtemp(prefix=f".tmp-{digest}-x-", dir=self.root)
         try:
-            name = "archive" + archive_suffix(os.path.basename(origin))
+            name = "archive" + archive_suffix(os.path.basename(named or path))
             if move:
                 os.rename(path, os.path.join(tmp, name))
             else:
@@ -167,7 +168,7 @@ class Store:
                 os.unlink(tmp)
                 raise PackError(f"{url}: sha256 mismatch: expected {digest}, got {got} "
                                 f"({size} bytes); the download was discarded")
-            return self._install(tmp, digest, url, move=True)
+            return self._install(tmp, digest, url, move=True, named=url.split("?", 1)[0])
 
     def entries(self):
         """Records of every valid entry."""
