@@ -427,6 +427,28 @@ class FilePolicyTest(PackagesTestCase):
             self.assertExited(r, 0)
         return site, "_answer" + include[1]
 
+    def test_third_party_extension_from_memory(self):
+        # an extension module built for the target's ABI (here, now, with
+        # its own headers) loads from memory: from the host's libpython, or
+        # against a distribution's static interpreter (its symbols come from
+        # the executable, linked --export-dynamic)
+        site = os.path.join(self.tmp, "site")
+        os.makedirs(site)
+        include = run([PYTHON, "-c", "import sysconfig; print(sysconfig.get_paths()['include'],"
+                       " sysconfig.get_config_var('EXT_SUFFIX'))"]).stdout.split()
+        cc = shutil.which("cc") or shutil.which("gcc")
+        if not cc:
+            self.skipTest("no C compiler")
+        r = run([cc, "-shared", "-fPIC", "-O2", "-I" + include[0], "-o",
+                 os.path.join(site, "_fastsum" + include[1]),
+                 os.path.join(PACKAGES, "cext", "_fastsum.c")])
+        self.assertExited(r, 0)
+        exe = self.build_exe(os.path.join(self.tmp, "out"), "cextapp", "--module-path", APPS,
+                             "--module-path", site, "--run-module", "cextapp")
+        self.assertOutput(self.run_exe(exe), "fastsum 45 3.0\nloader PackedImporter True\n"
+                                             "memfd True\npython True\n")
+        self.assertEqual(os.listdir(os.path.join(self.tmp, "out")), ["cextapp"])  # nothing on disk
+
     def test_origin_rpath_extension_goes_to_filesystem(self):
         site, so = self.make_origin_site()
         out = os.path.join(self.tmp, "out")

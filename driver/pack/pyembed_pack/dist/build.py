@@ -134,8 +134,11 @@ def build_env(src, recipe, libdir, workdir):
         "LDFLAGS": f"-L{libdir}",
         "LIBS": "-ldl -lpthread -lm",  # what the static archives need
         "OPT": f"-DNDEBUG {recipe.opt} -Wall",
+        # --lto: fat objects carry machine code beside GCC's IR, so the
+        # objects in build/ link like any ELF object at pack time
         "CFLAGS": f"-ffile-prefix-map={src.tree}={CANON_SRC} "
-                  f"-ffile-prefix-map={workdir}={CANON_BUILD}",
+                  f"-ffile-prefix-map={workdir}={CANON_BUILD}"
+                  + (" -ffat-lto-objects" if recipe.lto else ""),
         "LC_ALL": "C", "TZ": "UTC",
     })
     return env
