@@ -424,6 +424,26 @@ class RealDistributionTest(PackTestCase):
         r = self.build(os.path.join(self.tmp, "app-offline"), env)
         self.assertEqual(r.returncode, 0, r)
 
+    def test_kill_during_extraction_then_rebuild(self):
+        cache = os.path.join(self.tmp, "cache-kill")
+        env = dict(self.pack_env, PYEMBED_CACHE_DIR=cache)
+        store = os.path.join(cache, "distributions")
+        p = subprocess.Popen([PACK, "dist", "fetch", self.url, "--sha256", self.digest],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        marker = ".tmp-%s-x-" % self.digest
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and p.poll() is None and not (
+                os.path.isdir(store) and any(n.startswith(marker) for n in os.listdir(store))):
+            time.sleep(0.01)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        if p.returncode != -signal.SIGKILL:
+            self.skipTest("the fetch finished before it could be killed")
+        self.assertTrue(any(n.startswith(marker) for n in os.listdir(store)))
+        r = self.build(os.path.join(self.tmp, "after-kill"), env)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(sorted(n for n in os.listdir(store) if n != ".locks"), [self.digest])
+
     def test_four_builds_at_once_one_download(self):
         env = dict(self.pack_env, PYEMBED_CACHE_DIR=os.path.join(self.tmp, "cache4"))
         server = Server()

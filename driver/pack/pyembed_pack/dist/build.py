@@ -162,8 +162,9 @@ def build(src, recipe, workdir, progress, jobs):
                                                           bdir)]
                                          + recipe.configure_args("/install"), bdir,
                                          os.path.join(logs, "configure.log"), env)),
-        ("compile", lambda: run_logged(["make", f"-j{jobs}"], bdir,
-                                       os.path.join(logs, "compile.log"), env)),
+        ("compile", lambda: (static_setup(bdir),
+                             run_logged(["make", f"-j{jobs}"], bdir,
+                                        os.path.join(logs, "compile.log"), env))),
         ("install", lambda: run_logged(["make", "install", f"DESTDIR={stage}"],
                                        bdir, os.path.join(logs, "install.log"), env)),
     ]
@@ -172,6 +173,23 @@ def build(src, recipe, workdir, progress, jobs):
     canonical_paths(os.path.join(stage, "install"), {src.tree: CANON_SRC, workdir: CANON_BUILD},
                     env)
     return bdir, stage
+
+
+def static_setup(bdir):
+    """Makes configure's Modules/Setup.stdlib the module list makesetup
+    reads. 3.12+ read it already (MODULES_SETUP_STDLIB); 3.11 reads it on
+    WASI/Emscripten only and builds the rest with setup.py as shared
+    libraries, so there it becomes Modules/Setup.local (what the file's own
+    header suggests), and make remakes its Makefile from it."""
+    with open(os.path.join(bdir, "Makefile")) as f:
+        makefile = f.read()
+    call = makefile.partition("$(MAKESETUP) -c")[2].partition("@mv config.c")[0]
+    if not call:
+        raise PackError(f"{bdir}/Makefile: no makesetup call (not a CPython 3.11+ build?)")
+    if "Modules/Setup.stdlib" in call:
+        return
+    shutil.copyfile(os.path.join(bdir, "Modules", "Setup.stdlib"),
+                    os.path.join(bdir, "Modules", "Setup.local"))
 
 
 def canonical_paths(install, mapping, env):
