@@ -406,22 +406,24 @@ class RealDistributionTest(PackTestCase):
         cls.server.stop()
         super().tearDownClass()
 
-    def build(self, out, env):
-        return run([PACK, "build", "-q", "-o", out, "--distribution", self.url, "--sha256",
-                    self.digest, "--module-path", APP, "--run-module", TINY_APP], env=env,
-                   timeout=harness.BUILD_TIMEOUT)
+    def build(self, out, env, url=None):
+        return run([PACK, "build", "-q", "-o", out, "--distribution", url or self.url,
+                    "--sha256", self.digest, "--module-path", APP, "--run-module", TINY_APP],
+                   env=env, timeout=harness.BUILD_TIMEOUT)
 
     def test_build_by_url_then_offline_from_cache(self):
         env = dict(self.pack_env, PYEMBED_CACHE_DIR=os.path.join(self.tmp, "cache"))
-        before = self.server.requests("/dist.tar.zst")
+        server = Server()
+        server.files["/own.tar.zst"] = self.server.files["/dist.tar.zst"]
+        url = server.url("/own.tar.zst")
         for i in range(2):
             exe = os.path.join(self.tmp, "app%d" % i)
-            r = self.build(exe, env)
+            r = self.build(exe, env, url)
             self.assertEqual(r.returncode, 0, r)
             self.assertEqual(run([exe]).stdout, "tiny app ran\n")
-        self.assertEqual(self.server.requests("/dist.tar.zst") - before, 1)
-        self.server.httpd.socket.close()  # offline from here on: cache only
-        r = self.build(os.path.join(self.tmp, "app-offline"), env)
+        self.assertEqual(server.requests("/own.tar.zst"), 1)
+        server.stop()  # offline from here on: the cache only
+        r = self.build(os.path.join(self.tmp, "app-offline"), env, url)
         self.assertEqual(r.returncode, 0, r)
 
     def test_kill_during_extraction_then_rebuild(self):
@@ -458,7 +460,10 @@ class RealDistributionTest(PackTestCase):
         server.stop()
         self.assertEqual([p.returncode for p in procs], [0] * 4, errs)
         self.assertEqual(server.requests("/d.tar.zst"), 1)
-        data = [open(o, "rb").read() for o in outs]
+        data = []
+        for o in outs:
+            with open(o, "rb") as f:
+                data.append(f.read())
         self.assertTrue(all(d == data[0] for d in data), "the four executables differ")
 
 
