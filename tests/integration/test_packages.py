@@ -134,9 +134,9 @@ markupsafe markupsafe.{speedups} &lt;&amp;&gt;
 resources <h1>Hello &lt;you&gt;!</h1>
 <ul><li>A</li><li>B</li></ul>
 """
-# markupsafe's C speedups are Debian's cp311 build: another CPython (a
-# distribution) takes the pure-Python fallback, as it would installed.
-JINJA_HEAD = JINJA_HEAD.replace("{speedups}", "_speedups" if not harness.DISTRIBUTION
+# markupsafe's C speedups are Debian's cp311 build: another CPython version
+# takes the pure-Python fallback, as it would installed.
+JINJA_HEAD = JINJA_HEAD.replace("{speedups}", "_speedups" if CACHE_TAG == "cpython-311"
                                 else "_native")
 JINJA_PACKAGE_LOADER = """\
 PackageLoader <h1>Hello &lt;you&gt;!</h1>
@@ -560,7 +560,7 @@ class NativePackagesTest(PackagesTestCase):
         self.assertExited(ref, 0)
         self.assertEqual(packed.stdout, ref.stdout)
 
-    @host_python_only("Debian's PyYAML C extension is built for CPython 3.11")
+    @harness.needs_cp311("Debian's PyYAML C extension")
     def test_pyyaml_cloader(self):
         r = self.run_exe(self.site_exe("yamlapp", "PyYAML"))
         self.assertOutput(r, YAML)
@@ -583,7 +583,7 @@ class NativePackagesTest(PackagesTestCase):
         self.assertOutput(r, JINJA_HEAD + JINJA_PACKAGE_LOADER)
         self.assertLikePython(r, "jinjaapp", roots=(APPS, FIXTURE_PKG))
 
-    @host_python_only("Debian's numpy is built for CPython 3.11")
+    @harness.needs_cp311("Debian's numpy")
     def test_numpy(self):
         r = self.run_exe(self.site_exe("numpyapp", "numpy"))
         self.assertOutput(r, NUMPY)

@@ -162,7 +162,7 @@ def build(src, recipe, workdir, progress, jobs):
                                                           bdir)]
                                          + recipe.configure_args("/install"), bdir,
                                          os.path.join(logs, "configure.log"), env)),
-        ("compile", lambda: (static_setup(bdir),
+        ("compile", lambda: (static_setup(bdir, src.minor),
                              run_logged(["make", f"-j{jobs}"], bdir,
                                         os.path.join(logs, "compile.log"), env))),
         ("install", lambda: run_logged(["make", "install", f"DESTDIR={stage}"],
@@ -175,7 +175,7 @@ def build(src, recipe, workdir, progress, jobs):
     return bdir, stage
 
 
-def static_setup(bdir):
+def static_setup(bdir, minor):
     """Makes configure's Modules/Setup.stdlib the module list makesetup
     reads. 3.12+ read it already (MODULES_SETUP_STDLIB); 3.11 reads it on
     WASI/Emscripten only and builds the rest with setup.py as shared
@@ -188,8 +188,11 @@ def static_setup(bdir):
         raise PackError(f"{bdir}/Makefile: no makesetup call (not a CPython 3.11+ build?)")
     if "Modules/Setup.stdlib" in call:
         return
-    shutil.copyfile(os.path.join(bdir, "Modules", "Setup.stdlib"),
-                    os.path.join(bdir, "Modules", "Setup.local"))
+    with open(os.path.join(bdir, "Modules", "Setup.stdlib")) as f:
+        text = f.read()
+    extra = modules.EXTRA_SETUP.get(minor, [])
+    with open(os.path.join(bdir, "Modules", "Setup.local"), "w") as f:
+        f.write("*static*\n" + "\n".join(extra) + "\n" + text)
 
 
 def canonical_paths(install, mapping, env):

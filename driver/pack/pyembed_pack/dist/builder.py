@@ -39,7 +39,8 @@ def toolchain_id():
 
 def cache_key(src, recipe):
     h = hashlib.sha256()
-    for part in (RECIPE_VERSION, src.identity, recipe.key(), toolchain_id()):
+    for part in (RECIPE_VERSION, src.identity, recipe.key(), toolchain_id(),
+                 "\n".join(modules.EXTRA_SETUP.get(src.minor, []))):
         h.update(part.encode() + b"\0")
     return h.hexdigest()
 
