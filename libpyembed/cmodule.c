@@ -24,12 +24,15 @@ static void raise_failure(int rc, const pyembed_value *r)
 {
     PyObject *type = rc == PYEMBED_ENOMEM ? PyExc_MemoryError
                      : rc == PYEMBED_EINVAL ? PyExc_ValueError : PyExc_RuntimeError;
+    PyObject *msg;
     if (PyErr_Occurred())
         return; /* the callback raised one itself */
-    if (r->type == PYEMBED_TYPE_STR && r->data)
-        PyErr_Format(type, "%.*s", (int)(r->len > 2000 ? 2000 : r->len), r->data);
-    else
-        PyErr_SetString(type, pyembed_strerror(rc));
+    msg = r->type == PYEMBED_TYPE_STR && r->data
+                        ? PyUnicode_DecodeUTF8(r->data, (Py_ssize_t)r->len, "replace")
+                        : PyUnicode_FromString(pyembed_strerror(rc));
+    if (msg)
+        PyErr_SetObject(type, msg);
+    Py_XDECREF(msg);
 }
 
 /* Converts args and runs f: the Python result, or NULL with an exception. */
