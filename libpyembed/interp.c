@@ -68,7 +68,7 @@ static int apply_blob_run(pyembed_interp *it)
         return pyembed__fail(it, PYEMBED_ERESOURCES, "blob names nothing to run");
     rc = it->cfg.child_commands ? pyembed__child_command(it) : 0;
     if (rc)
-        return rc > 0 ? PYEMBED_OK : PYEMBED_EINVAL; /* 1: not the app's entry */
+        return rc > 0 ? PYEMBED_OK : rc; /* 1: not the app's entry; <0: its error */
     free(it->run_module);
     free(it->run_code);
     it->run_module = m->run_module ? strdup(m->run_module) : NULL;

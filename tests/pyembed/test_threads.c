@@ -4,8 +4,8 @@
  * call at a time, and in batches under pyembed_gil_acquire) while the
  * main thread does native work and calls in too; Python calls a C
  * function that lets the GIL go around its own native work; failing calls
- * keep their messages per thread. Built twice: as is (suite 'unit', and
- * under helgrind, both in 'unit') and with ThreadSanitizer (test_threads_tsan).
+ * keep their messages per thread. Built twice: as is (run directly and
+ * under helgrind) and with ThreadSanitizer (test_threads_tsan), all 'unit'.
  *   test_threads PYEMBED_PACK FIXTURE_APP_DIR STDLIB_DIR DYNLOAD_DIR [ROUNDS]
  */
 #include <pthread.h>
