@@ -22,7 +22,7 @@
 
 static const char *const domain_names[] = {"raw", "mem", "obj", "arena"};
 
-static pyembed_alloc_plan installed;  /* what alloc_info reports */
+static pyembed_alloc_plan current;    /* installed: what alloc_info reports */
 static PyMemAllocatorEx arena_backend; /* the ctx of the arena functions */
 
 /* PyPreConfig.allocator for p, or -1 when PyMem_SetAllocator is needed. */
@@ -120,7 +120,7 @@ int pyembed__alloc_install(pyembed_interp *it)
         return rc;
     if (it->alloc.tracking)
         pyembed__alloc_track_install();
-    installed = it->alloc;
+    current = it->alloc;
     return PYEMBED_OK;
 }
 
@@ -179,7 +179,7 @@ static PyObject *py_alloc_info(PyObject *self, PyObject *unused)
     (void)self;
     (void)unused;
     for (int d = 0; domains && d < PYEMBED_DOMAIN_COUNT; d++) {
-        PyObject *name = (installed.domains & PYEMBED_DOMAIN_BIT(d))
+        PyObject *name = (current.domains & PYEMBED_DOMAIN_BIT(d))
                              ? PyUnicode_FromString(domain_names[d]) : NULL;
         if (name && PyList_Append(domains, name) < 0)
             Py_CLEAR(domains);
@@ -187,8 +187,8 @@ static PyObject *py_alloc_info(PyObject *self, PyObject *unused)
     }
     if (domains && !PyErr_Occurred())
         out = Py_BuildValue("{sssOsOsO}", "backend",
-                            pyembed_alloc_backend_name(installed.backend), "domains", domains,
-                            "debug", installed.debug ? Py_True : Py_False, "tracking",
+                            pyembed_alloc_backend_name(current.backend), "domains", domains,
+                            "debug", current.debug ? Py_True : Py_False, "tracking",
                             pyembed__alloc_tracking() ? Py_True : Py_False);
     Py_XDECREF(domains);
     return out;

@@ -28,8 +28,8 @@ static void raise_failure(int rc, const pyembed_value *r)
     if (PyErr_Occurred())
         return; /* the callback raised one itself */
     msg = r->type == PYEMBED_TYPE_STR && r->data
-                        ? PyUnicode_DecodeUTF8(r->data, (Py_ssize_t)r->len, "replace")
-                        : PyUnicode_FromString(pyembed_strerror(rc));
+              ? PyUnicode_DecodeUTF8(r->data, (Py_ssize_t)r->len, "replace")
+              : PyUnicode_FromString(pyembed_strerror(rc));
     if (msg)
         PyErr_SetObject(type, msg);
     Py_XDECREF(msg);

@@ -111,6 +111,7 @@ int pyembed_interp_run(pyembed_interp *it, int *exit_status)
         return pyembed__fail(it, PYEMBED_ESTATE, "interpreter is not running");
     if (it->cfg.run == PYEMBED_RUN_NONE)
         return pyembed__fail(it, PYEMBED_EINVAL, "nothing configured to run");
+    pyembed__gil_reclaim(); /* in case this thread gave it up */
     *exit_status = pyembed__python_run_main(it);
     it->state = IT_FINISHED;
     return PYEMBED_OK;
