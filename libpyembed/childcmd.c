@@ -66,10 +66,11 @@ static int mp_fork(pyembed_interp *it)
 }
 
 /* Recognises the invocations above in it's argv and sets the run entry
- * and sys.argv accordingly: 1 done, 0 not such an invocation, <0 error. */
+ * and sys.argv accordingly: 1 done, 0 not such an invocation, <0 the
+ * error code (message on it). */
 int pyembed__child_command(pyembed_interp *it)
 {
-    int i = 1, takes;
+    int i = 1, takes, rc;
     if (it->cfg.argc >= 2 && !strcmp(it->argv[1], "--multiprocessing-fork"))
         return mp_fork(it);
     while (i < it->cfg.argc && is_python_flag(it->argv[i], &takes))
@@ -81,7 +82,7 @@ int pyembed__child_command(pyembed_interp *it)
         if (!(it->run_code = strdup(it->argv[i + 1])))
             return pyembed__fail(it, PYEMBED_ENOMEM, "out of memory");
         it->cfg.run = PYEMBED_RUN_CODE;
-        return set_argv(it, "-c", i + 2) ? -1 : 1;
+        return (rc = set_argv(it, "-c", i + 2)) ? rc : 1;
     }
     if (!strcmp(it->argv[i], "-m")) {
         if (!pyembed__module_name_ok(it->argv[i + 1]))
@@ -91,7 +92,7 @@ int pyembed__child_command(pyembed_interp *it)
         if (!(it->run_module = strdup(it->argv[i + 1])))
             return pyembed__fail(it, PYEMBED_ENOMEM, "out of memory");
         it->cfg.run = PYEMBED_RUN_MODULE;
-        return set_argv(it, it->argv[i + 1], i + 2) ? -1 : 1;
+        return (rc = set_argv(it, it->argv[i + 1], i + 2)) ? rc : 1;
     }
     return 0;
 }

@@ -4,7 +4,9 @@
  * The sequence (docs/runtime.md §1); its version-bound steps are calls
  * into pycompat.c, the only CPython-version-specific file:
  *   1. Py_PreInitialize: python3's preconfig (locale coercion, UTF-8 mode
- *      rules) so text I/O matches `python3 -I`.
+ *      rules) so text I/O matches `python3 -I`; then the allocator plan
+ *      (alloc.c) is installed, before anything is allocated that must
+ *      outlive it.
  *   2. Py_InitializeFromConfig stopping after the "core" phase
  *      (pyembed__compat_config): builtins, sys and the frozen importlib
  *      bootstrap only.
@@ -14,7 +16,7 @@
  *   5. Py_RunMain() (pyembed__python_run_main) runs run_module/run_code
  *      with python3's exact exit-status, SystemExit and SIGINT handling.
  */
-#include "pyembed_int.h"
+#include "alloc_int.h"
 #include "pycompat_int.h"
 
 #include <stdlib.h>
@@ -113,12 +115,11 @@ static int preinit(pyembed_interp *it)
     pre.isolated = it->cfg.isolated;
     pre.use_environment = it->cfg.use_environment && !it->cfg.isolated;
     pre.parse_argv = 0;
-    if (it->cfg.allocator == PYEMBED_ALLOCATOR_MALLOC)
-        pre.allocator = PYMEM_ALLOCATOR_MALLOC;
-    else if (it->cfg.allocator == PYEMBED_ALLOCATOR_DEBUG)
-        pre.allocator = PYMEM_ALLOCATOR_PYMALLOC_DEBUG;
+    pre.allocator = pyembed__alloc_preconfig(it);
     st = Py_PreInitialize(&pre);
-    return PyStatus_Exception(st) ? status_fail(it, st, "pre-initialisation") : 0;
+    if (PyStatus_Exception(st))
+        return status_fail(it, st, "pre-initialisation");
+    return pyembed__alloc_install(it);
 }
 
 /* The virtual __file__ of frozen module m, or NULL without error when m
@@ -192,9 +193,10 @@ int pyembed__python_init(pyembed_interp *it)
     PyConfig c;
     PyStatus st;
     int rc;
-    if (it->reader && PyImport_AppendInittab("_pyembed", pyembed__module_init) < 0)
+    /* _pyembed always: alloc_stats is there even without a blob */
+    if (PyImport_AppendInittab("_pyembed", pyembed__module_init) < 0)
         return pyembed__fail(it, PYEMBED_EINIT, "PyImport_AppendInittab failed");
-    if ((rc = preinit(it)))
+    if ((rc = pyembed__cmodules_register(it)) || (rc = preinit(it)))
         return rc;
     PyConfig_InitPythonConfig(&c);
     st = fill_config(it, &c);

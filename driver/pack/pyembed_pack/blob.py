@@ -52,6 +52,12 @@ def metadata(spec, target):
              f"run={spec.run}", f"optimize={spec.optimize}", "isolated=1", "site_import=0",
              "filesystem_importer=0", "sys_frozen=1", f"allocator={spec.allocator}",
              f"fast_exit={int(spec.fast_exit)}"]
+    if spec.allocator_domains is not None:
+        lines.append("allocator_domains=" + ",".join(spec.allocator_domains))
+    if spec.allocator_debug:
+        lines.append("allocator_debug=1")
+    if spec.allocator_tracking:
+        lines.append("allocator_tracking=1")
     if spec.run_module:
         lines.append(f"run_module={spec.run_module}")
     if target.distribution_id:

@@ -10,6 +10,13 @@ from .errors import PackError
 from .spec import BuildSpec
 
 
+ALLOCATORS = ["pymalloc", "malloc", "debug", "mimalloc", "jemalloc"]
+DOMAINS = ("raw", "mem", "obj", "arena")
+# Backends a driver linked at pack time (--distribution) is built with: it
+# is compiled from pyembed-runtime.json's sources, without jemalloc.
+DISTRIBUTION_ALLOCATORS = ("pymalloc", "malloc", "debug", "mimalloc")
+
+
 def parser(cmd):
     """The argparse parser of `pyembed-pack CMD`."""
     p = argparse.ArgumentParser(prog=f"pyembed-pack {cmd}")
@@ -52,8 +59,17 @@ def parser(cmd):
     p.add_argument("--fast-exit", action="store_true",
                    help="exit without finalising objects when the entry module ends "
                         "(atexit, thread joins and stdio flush still happen)")
-    p.add_argument("--allocator", choices=["pymalloc", "malloc", "debug"], default="pymalloc",
-                   help="memory allocator of the packed app (malloc: for valgrind)")
+    p.add_argument("--allocator", choices=ALLOCATORS, default="pymalloc",
+                   help="memory allocator of the packed app (malloc: for valgrind; debug: "
+                        "pymalloc with CPython's debug hooks)")
+    p.add_argument("--allocator-domains", metavar="LIST",
+                   help="comma-separated CPython domains the allocator serves: raw, mem, obj, "
+                        "arena (default raw,mem,obj; not with pymalloc/debug)")
+    p.add_argument("--allocator-debug", action="store_true",
+                   help="CPython's debug hooks over the allocator (buffer overruns, "
+                        "use after free, API mismatches)")
+    p.add_argument("--allocator-tracking", action="store_true",
+                   help="count live and peak bytes per domain (_pyembed.alloc_stats())")
     dist = p.add_mutually_exclusive_group()
     dist.add_argument("--distribution", metavar="ARCHIVE|DIR|URL",
                       help="pack against this python-build-standalone style distribution "
@@ -123,6 +139,40 @@ def cache_root(no_cache):
     return base and os.path.join(base, "pyembed")
 
 
+def allocator_domains(ns):
+    """The --allocator-domains names (None: the backend's default)."""
+    if ns.allocator_domains is None:
+        return None
+    names = tuple(d for d in ns.allocator_domains.split(",") if d)
+    bad = [d for d in names if d not in DOMAINS]
+    if bad or len(set(names)) != len(names):
+        raise PackError(f"--allocator-domains: expected a comma-separated list of "
+                        f"{', '.join(DOMAINS)}, got {ns.allocator_domains!r}")
+    if ns.allocator in ("pymalloc", "debug"):
+        raise PackError("--allocator-domains needs --allocator malloc, mimalloc or jemalloc "
+                        "(pymalloc already serves mem and obj)")
+    return names
+
+
+def check_allocator(ns):
+    """An allocator the driver lacks is a pack-time error, not a runtime one."""
+    if ns.distribution or ns.python:
+        if ns.allocator not in DISTRIBUTION_ALLOCATORS:
+            raise PackError(f"--allocator {ns.allocator}: drivers linked against a "
+                            f"distribution have {', '.join(DISTRIBUTION_ALLOCATORS)}")
+        return
+    if ns.driver:
+        return  # another driver: it says so itself at run time
+    try:
+        import _pyembed  # the runtime this pyembed-pack (and its driver) is built with
+    except ImportError:
+        return
+    have = _pyembed.alloc_backends() + ["debug"]
+    if ns.allocator not in have:
+        raise PackError(f"--allocator {ns.allocator}: not available in this build of "
+                        f"pyembed (it has {', '.join(have)})")
+
+
 def to_spec(cmd, ns):
     """The BuildSpec of parsed arguments ns (PackError for a bad value)."""
     if ns.sha256 and not ns.distribution:
@@ -130,6 +180,8 @@ def to_spec(cmd, ns):
     packages = fs_packages(ns.filesystem_package)
     location = location_prefix("resources-location", ns.resources_location)
     fallback = location_prefix("resources-fallback", ns.resources_fallback) or "lib"
+    domains = allocator_domains(ns)
+    check_allocator(ns)
     return BuildSpec(
         command=cmd, output=ns.output, out_dir=os.path.dirname(os.path.abspath(ns.output)),
         module_paths=tuple(os.path.abspath(d) for d in ns.module_path),
@@ -139,7 +191,8 @@ def to_spec(cmd, ns):
         pip_args=pip_args(ns), fs_packages=packages, resources_location=location,
         resources_fallback=fallback, sources=ns.sources, optimize=ns.optimize,
         compress=ns.compress, strip=ns.strip, driver=ns.driver, fast_exit=ns.fast_exit,
-        allocator=ns.allocator, distribution=ns.distribution,
+        allocator=ns.allocator, allocator_domains=domains, allocator_debug=ns.allocator_debug,
+        allocator_tracking=ns.allocator_tracking, distribution=ns.distribution,
         distribution_sha256=ns.sha256, python=ns.python,
         stdlib_dir=ns.stdlib_dir, dynload_dir=ns.dynload_dir,
         cache_root=cache_root(ns.no_cache), quiet=ns.quiet, verbose=ns.verbose,

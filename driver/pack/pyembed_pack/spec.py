@@ -35,7 +35,10 @@ class BuildSpec:
     strip: bool
     driver: Optional[str]             # driver executable (None: found)
     fast_exit: bool
-    allocator: str                    # "pymalloc", "malloc" or "debug"
+    allocator: str                    # "pymalloc", "malloc", "debug", "mimalloc", "jemalloc"
+    allocator_domains: Optional[Tuple[str, ...]]  # raw/mem/obj/arena (None: the backend's)
+    allocator_debug: bool             # CPython's debug hooks over the backend
+    allocator_tracking: bool          # live/peak byte counters (_pyembed.alloc_stats)
     distribution: Optional[str]       # --distribution ARCHIVE|DIR|URL (None: host Python)
     distribution_sha256: Optional[str]  # --sha256 of that archive
     python: Optional[str]             # --python X.Y: a stored distribution of X.Y
