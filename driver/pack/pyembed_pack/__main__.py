@@ -11,8 +11,24 @@ interpreter prints its traceback (with these files' names) and exits 1.
 import os
 import sys
 
-from . import build, cli
-from .errors import PackError
+
+def cache_own_bytecode():
+    """Lets this interpreter (which libpyembed starts writing no bytecode)
+    cache the bytecode of the pack tool's own modules, under
+    $XDG_CACHE_HOME/pyembed/pack-pycache (never beside the sources), so a
+    run does not compile them again: the config evaluator alone is 4000
+    lines, about 50 ms to compile."""
+    base = os.environ.get("XDG_CACHE_HOME") or (
+        os.path.join(os.environ["HOME"], ".cache") if os.environ.get("HOME") else None)
+    if base and os.path.isabs(base):
+        sys.pycache_prefix = os.path.join(base, "pyembed", "pack-pycache")
+        sys.dont_write_bytecode = False
+
+
+cache_own_bytecode()
+
+from . import build, cli  # noqa: E402 (after the bytecode cache is set up)
+from .errors import PackError  # noqa: E402
 
 # Set to 1 by the integration tests to check that an internal error shows
 # a traceback with real file names (test_pack_tool.py).

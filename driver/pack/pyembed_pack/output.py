@@ -15,21 +15,12 @@ from .errors import PackError
 from .fsutil import atomic_write, copy_file, update
 
 
-def default_location(m, spec):
-    """The prefix the options give m (--filesystem-package, then
-    --resources-location), None for in memory."""
-    for name, prefix in spec.fs_packages:
-        if m.name == name or m.name.startswith(name + "."):
-            return prefix
-    return spec.resources_location
-
-
 def placement(m, spec):
     """None when m is served from memory, else the filesystem-relative
     prefix (below the output's directory) its files go to. A config's
     decision for m comes first."""
     d = m.decision
-    loc = d.location if d is not None and d.location is not None else default_location(m, spec)
+    loc = d.location if d is not None and d.location is not None else spec.default_location(m)
     if loc == "in-memory":
         loc = None
     if loc is None and m.kind == "extension" and (not spec.extensions_in_memory or

@@ -9,7 +9,7 @@ from typing import FrozenSet, Mapping
 from . import extfilter
 from .errors import PackError, syntax_error
 from .scan import Module, Scanner
-from .trace import BOOT_MODULES, trace, with_parents
+from .trace import trace, with_parents
 
 # Excluded from --stdlib all (and never traced into): tests, GUI, demos
 # (docs/compatibility.md says why).
@@ -66,13 +66,14 @@ def package_root(scanner, root, names):
     return {n: m for n, m in found.items() if n.split(".")[0] in names}
 
 
-def needed_to_start(name):
-    """True for modules the interpreter cannot start without."""
-    top = name.split(".")[0]
-    return top in BOOT_MODULES
+def needed_to_start(name, target):
+    """True for modules the interpreter cannot start without (what --stdlib
+    none keeps)."""
+    return name == "encodings" or name.startswith("encodings.") or (
+        name == "linecache" and target.version >= (3, 13))
 
 
-def apply_decisions(spec, mods):
+def apply_decisions(spec, mods, target):
     """mods less those spec.decide leaves out (never what the interpreter
     needs to start); each kept module gets its Decision. Decided in name
     order, so callbacks run in a reproducible order."""
@@ -84,7 +85,7 @@ def apply_decisions(spec, mods):
             continue
         m.decision = d
         if not d.include:
-            if needed_to_start(name):
+            if needed_to_start(name, target):
                 kept.append(name)
             else:
                 del mods[name]
@@ -113,7 +114,7 @@ def candidates(spec, target, extra_roots=()):
     # Built-in modules of the target's libpython always win; never pack a shadow.
     mods = {n: m for n, m in mods.items()
             if not matches(n, spec.exclude) and n not in target.builtins}
-    return apply_decisions(spec, mods) if spec.decide is not None else mods
+    return apply_decisions(spec, mods, target) if spec.decide is not None else mods
 
 
 def check_entry(spec, mods):
@@ -134,10 +135,9 @@ def select(spec, mods, comp, target):
             chosen = trace(spec, mods, comp, target) | app
         except SyntaxError as e:
             raise syntax_error(e) from None
-    else:  # none: only what CPython cannot start without
-        chosen = app | {n for n in mods if n == "encodings" or n.startswith("encodings.")}
-        if target.version >= (3, 13):  # its -c/run_command registers the source there
-            chosen |= {"linecache"} & set(mods)
+    else:  # none: only what CPython cannot start without (3.13's -c/run_command
+        # registers the source in linecache)
+        chosen = app | {n for n in mods if needed_to_start(n, target)}
     for inc in spec.include:
         if inc not in mods:
             raise PackError(f"--include {inc}: no such module")

@@ -78,6 +78,14 @@ class BuildSpec:
         """The bytecode optimisation levels packed by default."""
         return self.bytecode_levels or (self.optimize,)
 
+    def default_location(self, m):
+        """The prefix the options give module m (--filesystem-package, then
+        --resources-location), None for in memory."""
+        for name, prefix in self.fs_packages:
+            if m.name == name or m.name.startswith(name + "."):
+                return prefix
+        return self.resources_location
+
     def levels_of(self, m):
         """The bytecode levels packed for module m."""
         d = m.decision

@@ -161,8 +161,9 @@ class Builder:
             print(json.dumps({"target": name, "output": out, "spec": json.loads(spec.as_json())},
                              indent=1, sort_keys=True))
             return out
+        target = build.target_for(spec)
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        build.run(spec, build.target_for(spec))
+        build.run(spec, target)
         if not self.opts.quiet:
             print(f"pyembed-pack: target '{name}': {os.path.relpath(out)}", file=sys.stderr)
         return out

@@ -17,7 +17,7 @@ from .values import UNBOUND, Builtin, FuncCode, Function, Object, SDict, SList, 
     check_mutable, srepr
 
 BREAK, CONTINUE, RETURN = object(), object(), object()
-MAX_STEPS = 20_000_000  # loop iterations per evaluation
+MAX_STEPS = 5_000_000  # loop iterations per evaluation
 
 
 class Budget:

@@ -154,7 +154,8 @@ def executable_spec(exe, command, output, opts):
         sources=sources(exe), optimize=optimize, compress=exe.values["compress"],
         strip=exe.values["strip"], driver=exe.values["driver"], fast_exit=cfg["fast_exit"],
         allocator=allocator(exe), distribution=distribution, distribution_sha256=sha256,
-        python=python, stdlib_dir=opts.stdlib_dir, dynload_dir=opts.dynload_dir,
+        python=python, stdlib_dir=opts.stdlib_dir if exe.dist.kind == "host" else None,
+        dynload_dir=opts.dynload_dir if exe.dist.kind == "host" else None,
         cache_root=cli.cache_root(opts.no_cache), quiet=opts.quiet, verbose=opts.verbose,
         progress=sys.stderr.isatty() and not opts.quiet,
         extension_filter=pol["extension_module_filter"],
@@ -178,7 +179,6 @@ def location_string(prefix):
 def offered(m, spec, exe):
     """(Starlark type, facts, add_* attributes as the build would do it) of
     candidate m."""
-    from ..output import default_location
     pol = exe.policy.values
     attrs = {"add_include": True}
     if m.kind == "distinfo":
@@ -187,7 +187,7 @@ def offered(m, spec, exe):
         package, _, version = stem.partition("-")
         return "PythonPackageDistributionResource", {
             "name": dirname, "package": package, "version": version, "is_stdlib": False}, attrs
-    attrs["add_location"] = location_string(default_location(m, spec))
+    attrs["add_location"] = location_string(spec.default_location(m))
     attrs["add_location_fallback"] = pol["resources_location_fallback"]
     facts = {"name": m.name, "is_stdlib": m.origin == "stdlib"}
     if m.kind == "extension":
