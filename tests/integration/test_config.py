@@ -367,6 +367,17 @@ class TargetsTest(ConfigTestCase):
         r = run([os.path.join(out_dir(d, "tool"), "tool")], cwd=self.tmp, env={})
         self.assertEqual(r.stdout, "hello from tool %s []\n" % version, r)
 
+    def test_missing_stored_version_fails_alone(self):
+        d = self.fixture("two_targets")
+        with open(os.path.join(d, "pyembed.bzl"), "a") as f:
+            f.write('register_target("future", lambda: command_exe('
+                    'default_python_distribution(python_version = "3.99"), "future"))\n')
+        r = self.pack_in(d, "build", "-q", "future", "app")
+        self.assertExited(r, 1)
+        self.assertIn("pyembed.bzl:16:47: no CPython 3.99 distribution in ", r.stderr)
+        self.assertIn("make one with: pyembed-pack dist build --python 3.99", r.stderr)
+        self.assertTrue(os.path.isfile(os.path.join(out_dir(d, "app"), "app")))
+
     def test_list_targets(self):
         d = self.fixture("seed_build_optimization")
         r = self.pack_in(d, "list-targets", options=False, check=0)
@@ -577,6 +588,34 @@ class DialectTest(ConfigTestCase):
                     "    return n\nx = f()\n")
         r = self.pack_in(self.tmp, "build", options=False, check=1)
         self.assertIn("pyembed.bzl:3:14: too many loop iterations", r.stderr)
+
+
+class ExamplesTest(ConfigTestCase):
+    """examples/ci builds from its config and passes its smoke tests; its
+    workflow runs them and caches ~/.cache/pyembed."""
+
+    def test_ci_example(self):
+        d = os.path.join(self.tmp, "ci")
+        shutil.copytree(os.path.join(harness.SOURCE_ROOT, "examples", "ci"), d,
+                        ignore=shutil.ignore_patterns("build"))
+        self.build(d, "--release")
+        exe = os.path.join(out_dir(d, "install"), "myapp")
+        r = run([exe, "--version"], cwd=self.tmp, env={})
+        self.assertEqual(r.stdout, "myapp 1.0.0\n", r)
+        r = run([exe, "--self-test"], cwd=self.tmp, env={})
+        self.assertEqual(r.stdout, "frozen: ok\njson: ok\nstdlib: ok\n", r)
+        with open(os.path.join(d, "github-workflow.yml")) as f:
+            workflow = f.read()
+        for needed in ("pyembed-pack build --release", "path: ~/.cache/pyembed",
+                       "./build/*/release/install/myapp --version",
+                       "./build/*/release/install/myapp --self-test"):
+            self.assertIn(needed, workflow)
+        try:
+            import yaml
+        except ImportError:
+            return
+        steps = yaml.safe_load(workflow)["jobs"]["build"]["steps"]
+        self.assertIn("actions/cache@v4", [s.get("uses") for s in steps])
 
 
 class SpecTest(ConfigTestCase):

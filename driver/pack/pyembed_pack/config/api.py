@@ -420,9 +420,11 @@ class Distribution(Object):
                "python_resources", "to_python_executable")
     POSITIONED = ("to_python_executable",)
 
-    def __init__(self, ctx, kind, given=None, sha256=None, python=None, triple=None):
+    def __init__(self, ctx, kind, given=None, sha256=None, python=None, triple=None,
+                 where=None):
         self.ctx, self.kind = ctx, kind
         self.given, self.sha256, self.python, self.triple = given, sha256, python, triple
+        self.where = where  # the Pos of the call that made it
 
     def __repr__(self):
         return f"<PythonDistribution {self.describe()}>"
@@ -459,7 +461,7 @@ class Distribution(Object):
 
 
 def default_python_distribution(ctx, flavor="standalone", build_target=None,
-                                python_version=None):
+                                python_version=None, _where=None):
     """The host's Python unless another version (or, with --distribution /
     --python on the command line, another default) is asked for."""
     want_choice("flavor", flavor, FLAVORS + ("standalone_dynamic",))
@@ -473,10 +475,10 @@ def default_python_distribution(ctx, flavor="standalone", build_target=None,
         triple = None
     if version is None and ctx.default_distribution:
         kind, given, sha, python = ctx.default_distribution
-        return Distribution(ctx, kind, given, sha, python, triple)
+        return Distribution(ctx, kind, given, sha, python, triple, _where)
     if version is None or version == HOST_VERSION:
-        return Distribution(ctx, "host", triple=triple)
-    return Distribution(ctx, "stored", python=version, triple=triple)
+        return Distribution(ctx, "host", triple=triple, where=_where)
+    return Distribution(ctx, "stored", python=version, triple=triple, where=_where)
 
 
 def python_distribution(ctx, sha256=None, local_path=None, url=None, flavor="standalone"):
@@ -933,8 +935,9 @@ class Context:
             ("BUILD_TARGET_TRIPLE", HOST_TRIPLE), ("CWD", self.cwd),
             ("CONFIG_PATH", self.config_path), ("VARS", self.vars),
             fn("default_python_distribution",
-               lambda flavor="standalone", build_target=None, python_version=None:
-               default_python_distribution(ctx, flavor, build_target, python_version)),
+               lambda flavor="standalone", build_target=None, python_version=None, _where=None:
+               default_python_distribution(ctx, flavor, build_target, python_version, _where),
+               True),
             fn("PythonDistribution",
                lambda sha256=None, local_path=None, url=None, flavor="standalone":
                python_distribution(ctx, sha256, local_path, url, flavor)),

@@ -118,12 +118,20 @@ def run_fields(exe):
 
 def check_buildable(exe):
     """StarlarkError unless this host can build for exe's distribution's
-    platform (the platform of a given archive is checked when it is read)."""
-    t = exe.dist.triple
-    if t and t != HOST_TRIPLE:
+    platform (the platform of a given archive is checked when it is read)
+    and a stored distribution asked for is there."""
+    d = exe.dist
+    if d.triple and d.triple != HOST_TRIPLE:
         raise exe.created_at.error(
-            f"cannot build {exe.name} for {t}: this host builds executables for "
+            f"cannot build {exe.name} for {d.triple}: this host builds executables for "
             f"{HOST_TRIPLE} only (pyembed builds for the machine it runs on)")
+    if d.kind == "stored":
+        from ..dist import resolve
+        st = resolve.the_store(lambda msg: None)
+        if not st.find_minor(d.python):
+            raise (d.where or exe.created_at).error(
+                f"no CPython {d.python} distribution in {st.root}; make one with: "
+                f"pyembed-pack dist build --python {d.python}")
 
 
 def package_roots(exe):
