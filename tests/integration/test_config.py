@@ -799,6 +799,10 @@ BAD = [
     ("two entry points", HEAD + "    python_config.run_module = 'a'\n"
      "    python_config.run_command = 'pass'\n" + TAIL,
      "run_module and run_command are both set", 6, 19),
+    ("method arguments", "x = [].index()\n", "list.index(): missing a required argument: 'x'",
+     1, 8),
+    ("runaway integer", "x = 2\nfor i in range(20):\n    x = x * x\n",
+     "integer product too large", 3, 11),
     ("not UTF-8", b"x = '\xff'\n", "not UTF-8 text", 1, 1),
 ]
 

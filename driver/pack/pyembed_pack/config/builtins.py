@@ -9,7 +9,10 @@ from .values import Builtin, SDict, SList, call, sstr, srepr, type_name
 
 def b_len(x):
     if type(x) in (str, SList, tuple, SDict, range):
-        return len(x)
+        try:
+            return len(x)
+        except OverflowError:  # a huge range
+            raise EvalError("len: range too long") from None
     raise EvalError(f"len: value of type {type_name(x)} has no len")
 
 

@@ -1,6 +1,7 @@
 """Starlark's operators, indexing, iteration and the methods of strings,
 lists and dicts. Each raises EvalError (never a Python TypeError) for an
 operation Starlark does not define."""
+import functools
 import re
 import string
 
@@ -10,6 +11,7 @@ from .values import Builtin, Function, Object, SDict, SList, check_mutable, sstr
 NUM = (int, float)
 MAX_SIZE = 1 << 26  # elements of a string or list made by * (a runaway guard)
 MAX_SHIFT = 512
+MAX_INT_BITS = 1 << 16  # a runaway guard for int * int
 
 
 def binop_error(op, a, b):
@@ -45,6 +47,8 @@ def repeat(seq, n, a, b):
 
 def op_mul(a, b):
     ta, tb = type(a), type(b)
+    if ta is int and tb is int and a.bit_length() + b.bit_length() > MAX_INT_BITS:
+        raise EvalError(f"integer product too large (more than {MAX_INT_BITS} bits)")
     if is_num(a) and is_num(b):
         return a * b
     if tb is int and ta in (str, tuple):
@@ -301,7 +305,10 @@ def percent_format(fmt, arg):
         end = m.end()
     if "%" in fmt[end:]:
         raise EvalError("invalid format string: a lone % (write %% for a percent sign)")
-    out = PERCENT.sub(one, fmt)
+    try:
+        out = PERCENT.sub(one, fmt)
+    except (ValueError, OverflowError) as e:
+        raise EvalError(f"format: {e}") from None
     if mapping is None and pos[0] != len(args):
         raise EvalError("not all arguments converted during string formatting")
     return out
@@ -497,7 +504,7 @@ def get_attr(v, name):
     if table is not None:
         fn = table.get(name)
         if fn is not None:
-            return Builtin(f"{type_name(v)}.{name}", lambda *a, **k: fn(v, *a, **k))
+            return Builtin(f"{type_name(v)}.{name}", functools.partial(fn, v))
         raise EvalError(f"{type_name(v)} has no .{name} field or method"
                         + did_you_mean(name, table))
     raise EvalError(f"{type_name(v)} has no .{name} field or method")

@@ -199,8 +199,13 @@ def srepr(v, depth=0):
     t = type(v)
     if t is str:
         return quote(v)
-    if v is None or t is bool or t is int:
+    if v is None or t is bool:
         return repr(v)
+    if t is int:
+        try:
+            return repr(v)
+        except ValueError:  # more digits than CPython converts
+            raise EvalError("integer too large to print") from None
     if t is float:
         return repr(v)
     if t is SList:
@@ -331,7 +336,9 @@ def builtin_arg_error(b, args, kwargs):
             if k not in params and not takes_kw:
                 return EvalError(f"{b.name}() got an unexpected keyword argument '{k}'"
                                  + did_you_mean(k, [p for p in params if not p.startswith("_")]))
-        msg = str(e).replace(f"{b.fn.__name__}()", "").strip()
+        fn_name = getattr(b.fn, "__name__", None) or getattr(getattr(b.fn, "func", None),
+                                                             "__name__", "")
+        msg = str(e).replace(f"{fn_name}()", "").strip()
         return EvalError(f"{b.name}(): {msg}")
     return None
 
