@@ -488,6 +488,77 @@ register_target("resources", lambda exe: exe.to_embedded_resources(), depends = 
         with open(blob, "rb") as f:
             self.assertEqual(f.read(8), b"\x89PKR\r\n\x1a\n")
 
+    def test_resource_sources_filters_and_manifests(self):
+        wheels = build_wheelhouse(os.path.join(self.tmp, "wheels"), self.pack_env)
+        site = os.path.join(self.tmp, "venv", "lib", "python3.11", "site-packages")
+        os.makedirs(site)
+        with open(os.path.join(site, "venvmod.py"), "w") as f:
+            f.write("WHERE = 'venv'\n")
+        installed = os.path.join(self.tmp, "site")
+        r = run([HOST_PYTHON, "-m", "pip", "install", "--target", installed, "--no-index",
+                 "--no-deps", "--disable-pip-version-check", "--root-user-action=ignore", "-q",
+                 os.path.join(wheels, "fixture_pkg-1.2.3-py3-none-any.whl")],
+                env=self.pack_env, timeout=harness.BUILD_TIMEOUT)
+        self.assertExited(r, 0)
+        d = self.write('''
+def make():
+    dist = default_python_distribution()
+    config = dist.make_python_interpreter_config()
+    config.run_module = "srcapp"
+    exe = dist.to_python_executable("srcapp", config = config)
+    exe.add_python_resource(exe.make_python_module_source("srcapp", """
+import fixture_dep, fixturepkg.plugins.text, venvmod, importlib.metadata, importlib.util
+print(venvmod.WHERE, fixture_dep.GREETING, importlib.metadata.version("fixture-pkg"),
+      importlib.util.find_spec("fixturepkg.cli") is None)
+"""))
+    exe.add_python_resources(exe.read_virtualenv("venv"))
+    exe.add_python_resources(exe.pip_download(["--find-links", VARS["wheels"], "fixture-dep"]))
+    exe.add_python_resources(exe.read_site_packages("site", ["fixture-pkg"]))
+    if VARS.get("keep"):
+        exe.filter_from_files(files = [VARS["keep"]])
+    return exe
+
+def make_install(exe):
+    files = exe.to_file_manifest("bin")
+    extra = FileManifest()
+    extra.add_file(FileContent(path = "pyembed.bzl"), path = "share/pyembed.bzl")
+    files.add_manifest(extra)
+    files.install("copy")
+    return files
+
+register_target("exe", make)
+register_target("install", make_install, depends = ["exe"], default = True)
+''')
+        self.build(d, "--var", "wheels", wheels)
+        exe = os.path.join(out_dir(d, "install"), "bin", "srcapp")
+        r = run([exe], cwd=self.tmp, env={})
+        self.assertEqual(r.stdout, "venv hello from fixture_dep 1.2.3 False\n", r)
+        # filter_from_files keeps only the names listed (here: everything
+        # but fixturepkg.cli), as a list of modules seen at run time would
+        with open(os.path.join(self.tmp, "keep.txt"), "w") as f:
+            f.write("# what filter_from_files keeps\n" + "".join(
+                n + "\n" for n in inspect_rows(exe) if n != "fixturepkg.cli"))
+        self.build(d, "--var", "wheels", wheels, "--var", "keep", "keep.txt")
+        for exe in (os.path.join(out_dir(d, "install"), "bin", "srcapp"),
+                    os.path.join(d, "build", "copy", "bin", "srcapp")):
+            r = run([exe], cwd=self.tmp, env={})
+            self.assertEqual(r.stdout, "venv hello from fixture_dep 1.2.3 True\n", r)
+        self.assertNotIn("fixturepkg.cli", inspect_rows(exe))
+        self.assertTrue(os.path.isfile(os.path.join(out_dir(d, "install"), "share",
+                                                    "pyembed.bzl")))
+
+    def test_python_resources_is_the_whole_stdlib(self):
+        d = self.write('''
+def make():
+    dist = default_python_distribution()
+    exe = dist.to_python_executable("all")
+    exe.add_python_resources(dist.python_resources())
+    return exe
+register_target("exe", make)
+''')
+        r = self.pack_in(d, "build", "--print-spec", check=0)
+        self.assertEqual(json.loads(r.stdout)["spec"]["stdlib"], "all")
+
     def test_init_config_file_builds_and_runs(self):
         d = os.path.join(self.tmp, "proj")
         os.makedirs(os.path.join(d, "hello"))
