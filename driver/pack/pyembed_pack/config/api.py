@@ -17,7 +17,7 @@ import os
 import re
 import sys
 
-from . import targets
+from . import allocators, targets
 from .errors import EvalError, did_you_mean
 from .values import Builtin, Function, Object, SDict, SList, freeze, type_name
 
@@ -323,12 +323,11 @@ def cfg_empty_list(why):
 
 
 def cfg_allocator(self, name, v):
-    from .to_spec import ALLOCATOR_BACKENDS, PENDING_BACKENDS
     want_str(name, v)
-    if v in PENDING_BACKENDS:
+    if v in allocators.PENDING:
         unsupported(f"{name} = \"{v}\"", "this build's runtime has "
-                    + ", ".join(sorted(ALLOCATOR_BACKENDS)))
-    return want_choice(name, v, tuple(ALLOCATOR_BACKENDS))
+                    + ", ".join(sorted(allocators.BACKENDS)))
+    return want_choice(name, v, tuple(allocators.BACKENDS))
 
 
 def cfg_mp_method(self, name, v):

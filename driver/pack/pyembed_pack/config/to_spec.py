@@ -9,23 +9,11 @@ import sys
 from .. import cli
 from ..spec import BuildSpec, Decision, canonical_levels
 from ..scan import DIST_PREFIX
+from .allocators import AllocatorError, runtime_allocator
 from .api import HOST_TRIPLE, Resource, prefix_of
 from .errors import EvalError, StarlarkError
 from .values import call
 
-# allocator_backend -> (the runtime's allocator, PyOxidizer's custom
-# allocator: replaces only the raw domain unless allocator_mem/obj say so).
-# One row per backend; the runtime's own names replace every domain, as
-# --allocator does.
-ALLOCATOR_BACKENDS = {
-    "default": ("pymalloc", False),
-    "pymalloc": ("pymalloc", False),
-    "malloc": ("malloc", False),
-    "debug": ("debug", False),
-    "rust": ("malloc", True),  # Rust's global allocator is the system malloc
-}
-# PyOxidizer's backends this build's runtime does not have (yet).
-PENDING_BACKENDS = ("jemalloc", "mimalloc", "snmalloc", "tracking")
 LEVEL_WORDS = ("zero", "one", "two")
 
 
@@ -48,24 +36,11 @@ def fail(obj, name, exe, msg):
 
 
 def allocator(exe):
-    """The runtime allocator of exe's interpreter config (see ALLOCATOR_BACKENDS)."""
-    cfg = exe.config
-    v = cfg.values
-    runtime, custom = ALLOCATOR_BACKENDS[v["allocator_backend"]]
-    if runtime == "malloc":
-        mem = (not custom) if v["allocator_mem"] is None else v["allocator_mem"]
-        obj = (not custom) if v["allocator_obj"] is None else v["allocator_obj"]
-        if mem != obj:
-            name = "allocator_mem" if v["allocator_mem"] is not None else "allocator_obj"
-            raise fail(cfg, name, exe, "allocator_mem and allocator_obj differ: this build's "
-                       "runtime puts both domains on one allocator")
-        runtime = "malloc" if mem else "pymalloc"
-    if v["allocator_debug"]:
-        if runtime == "malloc":
-            raise fail(cfg, "allocator_debug", exe, "allocator_debug with a malloc backend is "
-                       "not available in this build (use allocator_backend = \"debug\")")
-        runtime = "debug"
-    return runtime
+    """The runtime allocator of exe's interpreter config (allocators.py)."""
+    try:
+        return runtime_allocator(exe.config.values)
+    except AllocatorError as e:
+        raise fail(exe.config, e.field, exe, str(e)) from None
 
 
 def bytecode_levels(exe):
