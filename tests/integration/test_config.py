@@ -749,6 +749,38 @@ register_target("exe", make)
         self.assertEqual(config["spec"], flags)
         self.assertFalse(flags["decide"])
 
+    CONFIG2 = '''
+def make():
+    dist = default_python_distribution()
+    policy = dist.make_python_packaging_policy()
+    policy.stdlib = "none"
+    policy.trace = "load-time"
+    policy.resources_location = "filesystem-relative:files"
+    policy.include_non_distribution_sources = False
+    config = dist.make_python_interpreter_config()
+    config.run_command = "print(1)"
+    config.allocator_backend = "debug"
+    exe = dist.to_python_executable("tool", packaging_policy = policy, config = config)
+    exe.driver = "drv"
+    exe.add_python_resources(exe.pip_install(["-r", "req.txt"]))
+    exe.add_python_resources(exe.pip_install(["y.whl"]))
+    return exe
+register_target("tool", make)
+'''
+
+    def test_more_flags_same_spec(self):
+        d = self.fixture("callback")
+        with open(os.path.join(d, "pyembed.bzl"), "w") as f:
+            f.write(self.CONFIG2)
+        r = self.pack_in(d, "build", "--print-spec", check=0)
+        config = json.loads(r.stdout)
+        r = self.pack_in(d, "build", "-o", config["output"], "--print-spec", "--stdlib", "none",
+                         "--trace", "load-time", "--resources-location",
+                         "filesystem-relative:files", "--no-sources", "--run-code", "print(1)",
+                         "--allocator", "debug", "--driver", os.path.join(d, "drv"),
+                         "--requirements", "req.txt", "--pip-install", "y.whl", check=0)
+        self.assertEqual(config["spec"], json.loads(r.stdout))
+
     def test_callbacks_make_a_decide_function(self):
         d = self.fixture("callback")
         r = self.pack_in(d, "build", "--print-spec", "exe", check=0)
