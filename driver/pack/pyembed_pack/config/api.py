@@ -278,6 +278,7 @@ class Policy(Settings):
         self.excludes.append(want_str("exclude_module", pattern))
 
     def method_set_package_location(self, name, location):
+        """Package name (all of it) goes to the filesystem (--filesystem-package)."""
         self.check_mutable("set a package location")
         want_module_name("set_package_location", name)
         loc = want_location("location", location, self.ctx)
@@ -312,6 +313,7 @@ def cfg_run_filename(self, name, v):
 
 
 def cfg_empty_list(why):
+    """A check accepting None or an empty list only."""
     def check(self, name, v):
         if v is None:
             return None
@@ -331,6 +333,7 @@ def cfg_allocator(self, name, v):
 
 
 def cfg_mp_method(self, name, v):
+    """multiprocessing_start_method: None, none or auto."""
     if v is None or v in ("none", "auto"):
         return v
     want_str(name, v)
@@ -446,6 +449,7 @@ class Distribution(Object):
 
     def method_to_python_executable(self, name, packaging_policy=None, config=None,
                                     _where=None):
+        """A PythonExecutable with copies of the policy and config as they are now."""
         want_str("name", name)
         if not name or "/" in name or name in (".", ".."):
             raise EvalError(f"to_python_executable: '{name}' is not a file name")
@@ -651,6 +655,7 @@ class Executable(Settings):
 
     # resource sources
     def method_pip_install(self, args, extra_envs=None):
+        """The resources pip installs from args (offline), at build time."""
         args = want_strs("args", args)
         env = {}
         if extra_envs is not None:
@@ -665,6 +670,7 @@ class Executable(Settings):
         return Resources("pip_download", ("pip", ("--only-binary=:all:",) + args, ()))
 
     def method_read_package_root(self, path, packages=None):
+        """The named top-level packages/modules of directory path (all without packages)."""
         root = self.ctx.path(want_str("path", path))
         names = want_strs("packages", packages, none=True)
         if not os.path.isdir(root):
@@ -679,6 +685,7 @@ class Executable(Settings):
         return Resources("read_package_root", ("root", root, names))
 
     def method_read_virtualenv(self, path):
+        """Everything in the virtualenv's lib/pythonX.Y/site-packages."""
         venv = self.ctx.path(want_str("path", path))
         lib = os.path.join(venv, "lib")
         sites = sorted(os.path.join(lib, d, "site-packages") for d in
@@ -711,6 +718,7 @@ class Executable(Settings):
         self.add(resource)
 
     def method_add_python_resources(self, resources):
+        """Adds a PythonResources value or a list of resources."""
         self.check_mutable("add resources")
         if isinstance(resources, Resources):
             self.add(resources)
@@ -721,6 +729,7 @@ class Executable(Settings):
             self.add(r)
 
     def add(self, r):
+        """Adds one resource source or in-config module."""
         if isinstance(r, Resources):
             self.add_source(r.source)
         elif isinstance(r, Resource) and r.TYPE == "PythonModuleSource" and "source" in r.facts:
@@ -732,6 +741,7 @@ class Executable(Settings):
             raise EvalError(f"add_python_resource: want a resource, not {type_name(r)}")
 
     def add_source(self, source):
+        """Records where resources come from (pip, a root, a site dir, the stdlib)."""
         kind = source[0]
         if kind == "pip":
             self.pip_args.extend(source[1])
@@ -755,6 +765,7 @@ class Executable(Settings):
             self.stdlib_all = True
 
     def method_filter_from_files(self, files=(), glob_files=()):
+        """Keeps only the resources named in files (one per line, # comments)."""
         import glob
         names = set()
         paths = [self.ctx.path(p) for p in want_strs("files", files)]
@@ -856,6 +867,7 @@ class FileManifest(Object):
         return list(self.files.values()) + [e for _, e in self.exes]
 
     def method_add_file(self, content, path=None, directory=None):
+        """Adds content at path, or at directory/its filename."""
         self.check_mutable("add a file")
         if not isinstance(content, FileContent):
             raise EvalError(f"add_file: want a FileContent, not {type_name(content)}")
@@ -925,6 +937,7 @@ class Context:
         self.build_path = self.path(want_str("path", path))
 
     def predeclared(self):
+        """The names every file of this evaluation sees (with Starlark's builtins)."""
         ctx = self
 
         def fn(name, f, wants_pos=False):

@@ -21,6 +21,7 @@ def b_bool(x=False):
 
 
 def b_int(x=0, base=None):
+    """int(x, base=10): strings, bools, floats (truncated)."""
     t = type(x)
     if t is str:
         try:
@@ -40,6 +41,7 @@ def b_int(x=0, base=None):
 
 
 def b_float(x=0.0):
+    """float(x): numbers and numeric strings."""
     t = type(x)
     if t in (int, float, bool):
         try:

@@ -119,6 +119,7 @@ class Checker:
         self.globals = set()
 
     def module(self, tree):
+        """Checks and resolves a whole file (its globals first)."""
         scope = Scope("module", None)
         for s in tree.body:
             if is_load(s):
@@ -136,6 +137,7 @@ class Checker:
             self.stmt(s, scope, in_func, in_loop, top)
 
     def stmt(self, s, scope, in_func, in_loop, top):
+        """Checks statement s (s_KIND for each allowed kind)."""
         kind = type(s).__name__
         if kind in FORBIDDEN:
             raise CheckError(s, FORBIDDEN[kind])
@@ -253,6 +255,7 @@ class Checker:
             raise CheckError(t, "invalid assignment target")
 
     def store_ref(self, name, scope):
+        """The reference an assignment to name in scope stores to."""
         s = scope
         while s.kind == "comp":
             if name in s.names:
@@ -271,6 +274,7 @@ class Checker:
         return names
 
     def name_load(self, node, scope):
+        """Resolves a read of Name node (local, free, global, predeclared)."""
         name, s, depth = node.id, scope, 0
         while s.kind != "module":
             if name in s.names:
@@ -292,6 +296,7 @@ class Checker:
     # ---- expressions ----
 
     def expr(self, e, scope):
+        """Checks expression e (e_KIND for each allowed kind)."""
         kind = type(e).__name__
         if kind in FORBIDDEN:
             raise CheckError(e, FORBIDDEN[kind])

@@ -28,6 +28,7 @@ CONFIG_NAMES = ("pyembed.bzl", "pyoxidizer.bzl")
 
 
 def add_config_options(p):
+    """Options of every config command."""
     p.add_argument("--config", metavar="FILE", help="the config file (default: "
                    "./pyembed.bzl, else ./pyoxidizer.bzl)")
     p.add_argument("--var", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
@@ -38,6 +39,7 @@ def add_config_options(p):
 
 
 def add_build_options(p):
+    """Options of the commands that build (build, run)."""
     p.add_argument("-v", "--verbose", action="store_true")
     p.add_argument("--no-cache", action="store_true", help="do not use the bytecode cache")
     dist = p.add_mutually_exclusive_group()
@@ -54,6 +56,7 @@ def add_build_options(p):
 
 
 def parser(cmd):
+    """The argparse parser of config command cmd."""
     p = argparse.ArgumentParser(prog=f"pyembed-pack {cmd}")
     if cmd == "build":
         p.add_argument("targets", nargs="*", metavar="TARGET",
@@ -155,6 +158,7 @@ class Builder:
         return None
 
     def build_exe(self, name, exe, command, out):
+        """Builds exe into out (or prints its spec); returns out."""
         to_spec.check_buildable(exe)
         spec = to_spec.executable_spec(exe, command, out, self.opts)
         if self.print_spec:
@@ -212,6 +216,7 @@ def do_build(ns):
 
 
 def do_run(ns):
+    """Builds the target, then replaces this process with its executable."""
     ctx, where = evaluate(ns)
     status, exe = build_targets(ctx, where, [ns.target] if ns.target else [], Builder(ctx, ns))
     if status:
@@ -234,6 +239,7 @@ def do_list(ns):
 
 
 def do_init(ns):
+    """Writes a starter DIR/pyembed.bzl (never over an existing one)."""
     path = os.path.join(ns.dir, "pyembed.bzl")
     if os.path.exists(path):
         raise PackError(f"{path} exists; not overwriting it")

@@ -143,6 +143,7 @@ class Compiler:
         return run
 
     def s_AugAssign(self, s):
+        """x OP= y for a name, an index or an attribute (evaluated once)."""
         sym, op = BINOPS[type(s.op).__name__]
         value = self.expr(s.value)
         t = s.target
@@ -194,6 +195,7 @@ class Compiler:
             raise self.at_pos(pos, e) from None
 
     def s_For(self, s):
+        """A for loop; the iterated list/dict cannot change meanwhile."""
         it, store, body = self.expr(s.iter), self.store(s.target), self.block(s.body)
         budget, node = self.budget, s.iter
 
@@ -335,6 +337,7 @@ class Compiler:
         return lambda f: v
 
     def e_Name(self, e):
+        """A read of a predeclared, global, local or free variable."""
         kind = e._r[0]
         name = e.id
         if kind == "predeclared":
@@ -467,6 +470,7 @@ class Compiler:
         return ev
 
     def e_Call(self, e):
+        """A call; builtins that ask for it get the call's position."""
         func = self.expr(e.func)
         pos = self.attr_pos(e.func) if isinstance(e.func, ast.Attribute) else \
             (e.lineno, e.col_offset)
@@ -593,6 +597,7 @@ class Compiler:
         return inner
 
     def generator(self, g, inner):
+        """One for/if clause of a comprehension, running inner per item."""
         it, store = self.expr(g.iter), self.store(g.target)
         ifs = [self.expr(c) for c in g.ifs]
         budget, node = self.budget, g.iter

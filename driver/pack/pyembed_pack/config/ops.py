@@ -23,6 +23,7 @@ def is_num(v):
 
 
 def op_add(a, b):
+    """a + b: numbers, strings, lists, tuples."""
     ta, tb = type(a), type(b)
     if ta is tb and ta in (int, str, float, tuple):
         return a + b
@@ -46,6 +47,7 @@ def repeat(seq, n, a, b):
 
 
 def op_mul(a, b):
+    """a * b: numbers, and repetition of strings, tuples and lists."""
     ta, tb = type(a), type(b)
     if ta is int and tb is int and a.bit_length() + b.bit_length() > MAX_INT_BITS:
         raise EvalError(f"integer product too large (more than {MAX_INT_BITS} bits)")
@@ -466,6 +468,7 @@ def dict_setdefault(d, k, default=None):
 
 
 def dict_update(d, *pairs, **kw):
+    """d.update(mapping or pairs, **kw)."""
     check_mutable(d, "update")
     if len(pairs) > 1:
         raise EvalError(f"update: got {len(pairs)} positional arguments, want at most 1")

@@ -73,6 +73,7 @@ class Evaluation:
         return self.exec_text(text, os.path.abspath(path), display)
 
     def exec_text(self, text, path, display):
+        """Parses, checks, compiles and runs text; returns its frozen Module."""
         tree = parse(text, display)
         try:
             scope = check(tree, self.predeclared)

@@ -41,6 +41,7 @@ class Registry:
 
     def register(self, name, fn, depends=None, default=False, default_build_script=False,
                  _where=None):
+        """register_target(): checks the arguments and records the target."""
         if type(name) is not str or not name:
             raise EvalError(f"register_target: name must be a non-empty string, not "
                             f"{type_name(name)}")
@@ -90,6 +91,7 @@ class Registry:
             self.visit(t, state, [])
 
     def visit(self, t, state, path):
+        """Depth-first walk of t's dependencies; StarlarkError on a cycle."""
         if state.get(t.name) == "done":
             return
         if state.get(t.name) == "open":
