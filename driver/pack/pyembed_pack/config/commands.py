@@ -19,7 +19,9 @@ from .. import build
 from ..errors import PackError
 from ..fsutil import atomic_write
 from . import template, to_spec
-from .api import HOST_TRIPLE, Context, EmbeddedResources, Executable, FileManifest
+from .api import HOST_TRIPLE, Context
+from .executable import EmbeddedResources, Executable
+from .files import FileManifest
 from .errors import EvalError, Pos, StarlarkError
 from .starlark import Evaluation
 from .targets import TargetFailed

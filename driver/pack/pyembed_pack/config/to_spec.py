@@ -10,7 +10,9 @@ from .. import cli
 from ..spec import BuildSpec, Decision, canonical_levels
 from ..scan import DIST_PREFIX
 from .allocators import AllocatorError, runtime_allocator
-from .api import HOST_TRIPLE, Resource, prefix_of
+from .api import HOST_TRIPLE
+from .resources import Resource
+from .settings import prefix_of
 from .errors import EvalError, StarlarkError
 from .values import call
 
