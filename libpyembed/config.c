@@ -23,6 +23,7 @@ static const size_t config_end[] = {
     0,                       /* 0: no such version */
     END_OF(fast_exit),       /* 1 */
     END_OF(child_commands),  /* 2: + child_commands */
+    END_OF(parse_argv),      /* 3: + parse_argv */
 };
 
 _Static_assert(sizeof config_end / sizeof config_end[0] == PYEMBED_CONFIG_VERSION + 1,
@@ -93,6 +94,8 @@ static int check_run(pyembed_interp *it, const pyembed_config *c)
         return pyembed__fail(it, PYEMBED_EINVAL, "run=BLOB needs resources");
     if (c->child_commands != 0 && c->child_commands != 1)
         return pyembed__fail(it, PYEMBED_EINVAL, "child_commands must be 0 or 1");
+    if (c->parse_argv != 0 && c->parse_argv != 1)
+        return pyembed__fail(it, PYEMBED_EINVAL, "parse_argv must be 0 or 1");
     return PYEMBED_OK;
 }
 
@@ -134,6 +137,10 @@ static int read_versioned(pyembed_interp *it, const pyembed_config *c)
                              "PYEMBED_CONFIG_VERSION))", c->version, PYEMBED_CONFIG_VERSION);
     config_defaults(&it->cfg);
     memcpy(&it->cfg, c, n);
+    /* Before version 3, child_commands = 1 also meant any `-c CODE` and
+     * `-m MOD`: what parse_argv = 1 does now. */
+    if (c->version < 3)
+        it->cfg.parse_argv = it->cfg.child_commands;
     it->cfg.version = PYEMBED_CONFIG_VERSION; /* complete from here on */
     return PYEMBED_OK;
 }

@@ -197,8 +197,8 @@ static PyObject *finder_exec_module(Finder *f, PyObject *module)
         r = PyObject_CallMethod(f->imp, "exec_dynamic", "O", module);
     else if (res.kind & PACKRS_KIND_NAMESPACE)
         r = Py_NewRef(Py_None);
-    else
-        r = exec_code(f, module, &res, origin);
+    else if ((r = exec_code(f, module, &res, origin)))
+        pyembed__posthook(f, module, name);
     Py_XDECREF(name);
     Py_XDECREF(origin);
     return r;

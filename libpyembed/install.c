@@ -1,7 +1,10 @@
 /*
  * install.c — the built-in module "_pyembed" and putting its importer in
  * place: first on sys.meta_path (after the core phase of initialisation,
- * so even `encodings` comes from the blob) and first on sys.path_hooks.
+ * so even `encodings` comes from the blob) and first on sys.path_hooks,
+ * where it serves sys.path's virtual first entry (the executable's path)
+ * and the packed packages' __path__ directories. CPython's PathFinder
+ * stays after it, for directories a program adds to sys.path itself.
  * Only creation and installation: the importer's behaviour is in
  * importer.c and the files below it.
  */
@@ -10,7 +13,7 @@
 
 #include <string.h>
 
-static PyMethodDef functions[3]; /* filled from the defs of each file */
+static PyMethodDef functions[2]; /* filled from the defs of each file */
 
 static struct PyModuleDef pyembed_module = {
     PyModuleDef_HEAD_INIT, "_pyembed",
@@ -21,7 +24,6 @@ PyObject *pyembed__module_init(void)
 {
     PyObject *m;
     functions[0] = pyembed__excepthook_def;
-    functions[1] = pyembed__runmain_def;
     if (PyType_Ready(&pyembed__FinderType) < 0 || PyType_Ready(&pyembed__PathEntryType) < 0)
         return NULL;
     if (!(m = PyModule_Create(&pyembed_module)))
@@ -99,21 +101,4 @@ int pyembed__importer_install(pyembed_interp *it)
     Py_XDECREF(hook);
     Py_DECREF(f);
     return rc ? pyembed__fail_python(it, "installing the importer") : PYEMBED_OK;
-}
-
-int pyembed__importer_drop_pathfinder(pyembed_interp *it)
-{
-    PyObject *meta = PySys_GetObject("meta_path");
-    if (!meta || !PyList_Check(meta))
-        return pyembed__fail(it, PYEMBED_EINIT, "sys.meta_path is not a list");
-    for (Py_ssize_t i = PyList_GET_SIZE(meta); i-- > 0;) {
-        PyObject *name = PyObject_GetAttrString(PyList_GET_ITEM(meta, i), "__name__");
-        int is_path = name && PyUnicode_Check(name) &&
-                      pyembed__compat_str_is(name, "PathFinder");
-        Py_XDECREF(name);
-        PyErr_Clear();
-        if (is_path && PySequence_DelItem(meta, i) < 0)
-            return pyembed__fail_python(it, "removing PathFinder");
-    }
-    return PYEMBED_OK;
 }

@@ -33,10 +33,11 @@ extern int _Py_UnhandledKeyboardInterrupt;
 #define SIGINT_FLAG _PyRuntime.signals.unhandled_keyboard_interrupt
 #endif
 
-void pyembed__compat_config(PyConfig *c)
+void pyembed__compat_config(PyConfig *c, int safe_path)
 {
     c->_init_main = 0; /* private field: stop after the core phase */
-    c->safe_path = 1;  /* 3.11+ */
+    if (safe_path)
+        c->safe_path = 1; /* 3.11+ */
 }
 
 PyStatus pyembed__compat_init_main(PyConfig *c)
@@ -98,4 +99,15 @@ PyObject *pyembed__compat_frozen_source_name(PyObject *spec)
     Py_XDECREF(origin);
     PyErr_Clear();
     return name;
+}
+
+void pyembed__compat_frozen_set_filename(PyObject *spec, PyObject *file)
+{
+    /* 3.11-3.14: a SimpleNamespace(filename=..., origname=...) */
+    PyObject *state = PyObject_GetAttrString(spec, "loader_state");
+    if (state && state != Py_None && PyObject_HasAttrString(state, "filename") &&
+        PyObject_SetAttrString(state, "filename", file) < 0)
+        PyErr_Clear();
+    Py_XDECREF(state);
+    PyErr_Clear();
 }

@@ -90,8 +90,12 @@ PyObject *pyembed__find_spec_name(Finder *f, PyObject *fullname)
      * no unmarshalling, and the same code anyway (FrozenImporter). */
     if (found != 0)
         return found < 0 ? NULL : Py_NewRef(Py_None);
-    name = PyUnicode_AsUTF8AndSize(fullname, &len);
-    found = name ? pyembed__lookup(f, name, len, &res) : -1;
+    /* a name with lone surrogates has no UTF-8 form: no packed module */
+    if (!(name = PyUnicode_AsUTF8AndSize(fullname, &len))) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    found = pyembed__lookup(f, name, len, &res);
     if (found < 0)
         return NULL;
     if (!found)

@@ -6,16 +6,20 @@ import time
 
 from . import blob, output, pip, selection
 from .compiler import ModuleCompiler, cache_dir
-from .report import Log
+from .knowledge import Knowledge
+from .report import Log, summary
 
 
 def make_blob(spec, target, extra_roots, log):
     """Selects, compiles and serialises; returns the blob bytes."""
     t0 = time.monotonic()
-    mods = selection.candidates(spec, target, extra_roots)
+    knowledge = Knowledge(spec.knowledge_files)
+    cands = selection.candidates(spec, target, extra_roots)
     comp = ModuleCompiler(target, spec.optimize, cache_dir(target, spec.cache_root))
-    chosen = selection.select(spec, mods, comp, target)
-    log(f"selected {len(chosen.chosen)} of {len(mods)} modules ({time.monotonic() - t0:.2f}s)")
+    chosen = selection.select(spec, cands, comp, target, knowledge)
+    log(f"selected {len(chosen.chosen)} of {len(cands.mods)} modules "
+        f"({time.monotonic() - t0:.2f}s)")
+    summary(chosen, comp, log)
     data = blob.serialise(spec, target, chosen, comp, log)
     log(f"compiled ({comp.cached_count} cached, {comp.new_count} new), "
         f"blob {len(data)} bytes ({time.monotonic() - t0:.2f}s)")
@@ -27,6 +31,7 @@ def run(spec, target):
     PackError/OSError for what the user can fix."""
     log = Log(spec.quiet, spec.verbose, spec.progress)
     driver = output.find_driver(spec, target) if spec.command == "build" else None
+    os.makedirs(spec.out_dir, exist_ok=True)
     with pip.staged(spec, target) as extra_roots:
         t0 = time.monotonic()
         data = make_blob(spec, target, extra_roots, log)

@@ -13,22 +13,36 @@ from .spec import BuildSpec
 def parser(cmd):
     """The argparse parser of `pyembed-pack CMD`."""
     p = argparse.ArgumentParser(prog=f"pyembed-pack {cmd}")
-    p.add_argument("-o", "--output", required=True)
+    p.add_argument("script", nargs="?", metavar="SCRIPT.py",
+                   help="the app as one file: its directory is the module path, its "
+                        "name the module to run and (without -o) the output's name")
+    p.add_argument("-o", "--output",
+                   help="the file to write (its directory is made if needed)")
     p.add_argument("--module-path", action="append", default=[], metavar="DIR")
     run = p.add_mutually_exclusive_group()
     run.add_argument("--run-module", metavar="NAME")
     run.add_argument("--run-code", metavar="CODE")
     p.add_argument("--stdlib", choices=["all", "traced", "none"], default="traced")
     p.add_argument("--site-packages", action="append", default=[], metavar="DIR",
-                   help="where --package finds installed distributions")
+                   help="installed distributions the trace follows imports into: every "
+                        "one it reaches is packed with its metadata (repeatable)")
+    p.add_argument("--venv", action="append", default=[], metavar="DIR",
+                   help="a virtual environment whose site-packages (and, if it includes "
+                        "them, the system's) the trace follows imports into")
     p.add_argument("--package", action="append", default=[], metavar="NAME",
-                   help="pack installed distribution NAME (modules + dist-info)")
+                   help="pack installed distribution NAME (a distribution or an import "
+                        "name) whole, even where no import reaches it")
+    p.add_argument("--knowledge", action="append", default=[], metavar="FILE",
+                   help="a package knowledge file (TOML) added to the shipped one")
     p.add_argument("--pip-install", action="append", default=[], metavar="ARGS",
                    help="pip install ARGS (local paths/wheels, offline) and pack the result")
     p.add_argument("--requirements", action="append", default=[], metavar="FILE",
                    help="pip install -r FILE (offline) and pack the result")
     p.add_argument("--filesystem-package", action="append", default=[], metavar="NAME[=PREFIX]",
                    help="put package NAME's files beside the output under PREFIX (default lib)")
+    p.add_argument("--in-memory-package", action="append", default=[], metavar="NAME",
+                   help="keep package NAME in memory even where it would go "
+                        "filesystem-relative by detection or the knowledge file")
     p.add_argument("--resources-location", default="in-memory",
                    metavar="in-memory|filesystem-relative:PREFIX")
     p.add_argument("--resources-fallback", default=None,
@@ -52,6 +66,11 @@ def parser(cmd):
     p.add_argument("--fast-exit", action="store_true",
                    help="exit without finalising objects when the entry module ends "
                         "(atexit, thread joins and stdio flush still happen)")
+    p.add_argument("--python-argv", action="store_true",
+                   help="the executable also takes python's command line: an argv starting "
+                        "with an option (-c CODE, -m MOD, -O, -X ..., a script after "
+                        "options, -) is parsed and run as python3 would; without this, "
+                        "argv is the app's (multiprocessing's own re-executions excepted)")
     p.add_argument("--allocator", choices=["pymalloc", "malloc", "debug"], default="pymalloc",
                    help="memory allocator of the packed app (malloc: for valgrind)")
     dist = p.add_mutually_exclusive_group()
@@ -120,8 +139,26 @@ def cache_root(no_cache):
     return base and os.path.join(base, "pyembed")
 
 
+def script_defaults(ns):
+    """`pyembed-pack build app.py`: the script's directory is a module path,
+    its stem the entry module and (without -o) the output's name."""
+    if not ns.script:
+        return
+    if not ns.script.endswith(".py") or not os.path.isfile(ns.script):
+        raise PackError(f"{ns.script}: not a Python file")
+    stem = os.path.basename(ns.script)[:-3]
+    if not stem.isidentifier():
+        raise PackError(f"{ns.script}: {stem!r} is not a module name")
+    if ns.run_module or ns.run_code is not None:
+        raise PackError(f"{ns.script}: give the script or --run-module/--run-code, not both")
+    ns.module_path = [os.path.dirname(os.path.abspath(ns.script))] + ns.module_path
+    ns.run_module = stem
+    ns.output = ns.output or stem
+
+
 def to_spec(cmd, ns):
     """The BuildSpec of parsed arguments ns (PackError for a bad value)."""
+    script_defaults(ns)
     packages = fs_packages(ns.filesystem_package)
     location = location_prefix("resources-location", ns.resources_location)
     fallback = location_prefix("resources-fallback", ns.resources_fallback) or "lib"
@@ -130,10 +167,13 @@ def to_spec(cmd, ns):
         module_paths=tuple(os.path.abspath(d) for d in ns.module_path),
         run_module=ns.run_module, run_code=ns.run_code, stdlib=ns.stdlib, trace=ns.trace,
         include=tuple(ns.include), exclude=tuple(ns.exclude),
-        site_packages=tuple(ns.site_packages), packages=tuple(ns.package),
+        site_packages=tuple(os.path.abspath(d) for d in ns.site_packages),
+        venvs=tuple(os.path.abspath(d) for d in ns.venv), packages=tuple(ns.package),
+        knowledge_files=tuple(ns.knowledge), memory_packages=tuple(ns.in_memory_package),
         pip_args=pip_args(ns), fs_packages=packages, resources_location=location,
         resources_fallback=fallback, sources=ns.sources, optimize=ns.optimize,
         compress=ns.compress, strip=ns.strip, driver=ns.driver, fast_exit=ns.fast_exit,
+        python_argv=ns.python_argv,
         allocator=ns.allocator, distribution=ns.distribution, python=ns.python,
         stdlib_dir=ns.stdlib_dir, dynload_dir=ns.dynload_dir,
         cache_root=cache_root(ns.no_cache), quiet=ns.quiet, verbose=ns.verbose,
@@ -144,4 +184,8 @@ def parse(argv):
     """BuildSpec of argv = [CMD, ARGS...] (CMD: build or blob). argparse
     exits itself for --help (0) and for malformed arguments (2)."""
     cmd = argv[0]
-    return to_spec(cmd, parser(cmd).parse_args(argv[1:]))
+    p = parser(cmd)
+    ns = p.parse_args(argv[1:])
+    if not ns.script and not ns.output:
+        p.error("the following arguments are required: -o/--output (or the app's SCRIPT.py)")
+    return to_spec(cmd, ns)

@@ -15,10 +15,12 @@ from .errors import PackError
 from .fsutil import atomic_write, copy_file, update
 
 
-def placement(m, spec):
+def placement(m, spec, fs_packages):
     """None when m is served from memory, else the filesystem-relative
-    prefix (below the output's directory) its files go to."""
-    for name, prefix in spec.fs_packages:
+    prefix (below the output's directory) its files go to. fs_packages:
+    (package, prefix) pairs, the selection's (--filesystem-package and
+    detected ones)."""
+    for name, prefix in fs_packages:
         if m.name == name or m.name.startswith(name + "."):
             return prefix
     if spec.resources_location is not None:
@@ -38,10 +40,24 @@ def needs_own_file(path):
         raise PackError(f"{path}: {e}") from None
 
 
+def data_files(m, base):
+    """Copies m's data files under directory base."""
+    for key, path in m.data.items():
+        os.makedirs(os.path.dirname(os.path.join(base, key)), exist_ok=True)
+        copy_file(path, os.path.join(base, key))
+
+
+def namespace_files(m, spec, prefix):
+    """Writes the data files of namespace package m under <output
+    dir>/<prefix>/<its directory> (a namespace has no file of its own)."""
+    data_files(m, os.path.join(spec.out_dir, prefix, m.name.replace(".", "/")))
+
+
 def module_files(m, comp, spec, target, prefix):
     """Writes m's file(s) under <output dir>/<prefix>; returns the path of
     its main file relative to the output's directory. Python modules get an
-    unchecked hash-based .pyc in __pycache__, compiled for the target."""
+    unchecked hash-based .pyc in __pycache__, compiled for the target (or
+    none when it does not compile: python compiles it, and fails, too)."""
     rel_dir = m.name.replace(".", "/") if m.kind == "package" else "/".join(m.name.split(".")[:-1])
     base = os.path.join(spec.out_dir, prefix, rel_dir)
     os.makedirs(base, exist_ok=True)
@@ -49,13 +65,11 @@ def module_files(m, comp, spec, target, prefix):
     copy_file(m.path, dest)
     if m.kind == "extension":
         copy_origin_libs(m.path, dest)
-    else:
+    elif comp.bytecode(m) is not None:
         pyc = target.pyc_path(dest, spec.optimize)
         os.makedirs(os.path.dirname(pyc), exist_ok=True)
         update(pyc, target.hash_pyc(m.source(), comp.bytecode(m)))
-    for key, path in m.data.items():
-        os.makedirs(os.path.dirname(os.path.join(base, key)), exist_ok=True)
-        copy_file(path, os.path.join(base, key))
+    data_files(m, base)
     return os.path.relpath(dest, spec.out_dir).replace(os.sep, "/")
 
 
