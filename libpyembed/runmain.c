@@ -205,6 +205,27 @@ static PyObject *exec_main(Finder *f, PyObject *spec, PyObject *name)
     return r;
 }
 
+/* 1 when the pending ImportError is about name or one of its parent
+ * packages (runpy turns only those into its one-line message; others
+ * propagate with their traceback). */
+static int about_the_entry(PyObject *name)
+{
+    PyObject *type, *value, *tb, *missing;
+    int r = 1;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    missing = value ? PyObject_GetAttrString(value, "name") : NULL;
+    if (missing && PyUnicode_Check(missing)) {
+        Py_ssize_t n = PyUnicode_GET_LENGTH(missing);
+        r = PyUnicode_Tailmatch(name, missing, 0, n, -1) == 1 &&
+            (PyUnicode_GET_LENGTH(name) == n || PyUnicode_READ_CHAR(name, n) == '.');
+    }
+    PyErr_Clear();
+    Py_XDECREF(missing);
+    PyErr_Restore(type, value, tb);
+    return r;
+}
+
 /* Runs module name (a str, consumed) as __main__ through finder f. */
 static PyObject *run_as_main(Finder *f, PyObject *name)
 {
@@ -213,7 +234,7 @@ static PyObject *run_as_main(Finder *f, PyObject *name)
         r = no_module(name, pkg);
     else if (spec)
         r = exec_main(f, spec, name);
-    else if (PyErr_ExceptionMatches(PyExc_ImportError))
+    else if (PyErr_ExceptionMatches(PyExc_ImportError) && about_the_entry(name))
         r = find_failed(f, name);
     Py_XDECREF(spec);
     Py_XDECREF(pkg);

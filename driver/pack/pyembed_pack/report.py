@@ -16,6 +16,10 @@ class Log:
         if not self.quiet:
             print("pyembed-pack: " + msg, file=sys.stderr)
 
+    def warn(self, msg):
+        """A warning: printed even with --quiet."""
+        print("pyembed-pack: warning: " + msg, file=sys.stderr)
+
     def module(self, i, count, name, why=None):
         """Module i (of count), name, is being added to the blob; why:
         what reached it (the importer, or how the build chose it)."""
@@ -53,11 +57,11 @@ def summary(selection, comp, log):
     for note in selection.notes:
         log(note)
     if found and found.unresolved:
-        log("warning: imports not found in the module paths, the stdlib or the site "
-            "directories (optional ones are fine): " + short_list(
+        log.warn("imports not found in the module paths, the stdlib or the site "
+                 "directories (optional ones are fine): " + short_list(
                 f"{n} (by {w})" for n, w in sorted(found.unresolved.items())))
     if found and found.held_back:
-        log("warning: left out by default, add with --include NAME: " + short_list(
+        log.warn("left out by default, add with --include NAME: " + short_list(
             f"{n} (imported by {w})" for n, w in sorted(found.held_back.items())))
     for name, why in sorted(comp.uncompilable.items()):
-        log(f"warning: {name} does not compile, packed as source ({why})")
+        log.warn(f"{name} does not compile, packed as source ({why})")
