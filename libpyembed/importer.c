@@ -275,6 +275,8 @@ static PyMethodDef finder_methods[] = {
 static PyMemberDef finder_members[] = {
     {"prefix", T_OBJECT, offsetof(Finder, prefix), READONLY,
      "virtual root of packed files (the executable's path)"},
+    {"path", T_OBJECT, offsetof(Finder, prefix), READONLY,
+     "the same root: where this loader's modules are (FileLoader.path's role)"},
     {NULL, 0, 0, 0, NULL}};
 
 PyTypeObject pyembed__FinderType = {

@@ -111,3 +111,14 @@ void pyembed__compat_frozen_set_filename(PyObject *spec, PyObject *file)
     Py_XDECREF(state);
     PyErr_Clear();
 }
+
+int pyembed__compat_frozen_served(PyObject *imp, PyObject *name)
+{
+    /* _imp.find_frozen (3.11+) answers None when frozen modules are off */
+    PyObject *r = PyObject_CallMethod(imp, "find_frozen", "O", name);
+    int served = r && r != Py_None;
+    if (!r)
+        return -1;
+    Py_DECREF(r);
+    return served;
+}

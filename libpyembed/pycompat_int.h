@@ -42,6 +42,10 @@ int pyembed__compat_set_stdlib_dir(PyObject *root);
  * reference), or NULL with no exception when spec is not FrozenImporter's
  * or has no usable name. */
 PyObject *pyembed__compat_frozen_source_name(PyObject *spec);
+/* 1 when FrozenImporter will import frozen module name (frozen modules
+ * are on: not overridden by _imp._override_frozen_modules_for_tests),
+ * 0 when not, -1 with an exception set. imp: _imp. */
+int pyembed__compat_frozen_served(PyObject *imp, PyObject *name);
 /* Records file as the filename in the loader_state of FrozenImporter's
  * spec (nothing for another spec); never fails. */
 void pyembed__compat_frozen_set_filename(PyObject *spec, PyObject *file);

@@ -36,8 +36,9 @@ struct pyembed_interp {
     char *module_search_path;
     char *run_module, *run_code;
     char **argv;
-    int python_cmdline;      /* argv is a python command line: CPython
-                                parses it (childcmd.c) */
+    int python_cmdline;      /* 1: argv is a python command line, CPython
+                                parses it (childcmd.c); 2: one that names
+                                no command, so the app runs (python_init.c) */
     int direct_main;         /* the entry is a packed module, run by
                                 runmain.c without a Python caller frame */
     packrs_reader *reader;   /* NULL with RESOURCES_NONE */

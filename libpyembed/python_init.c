@@ -28,9 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Reports a failed PyStatus on it. */
+/* Reports a failed PyStatus on it. An exit status (a python command
+ * line's --version, --help or bad option, already printed by CPython)
+ * ends the process with it, as python3 does. */
 static int status_fail(pyembed_interp *it, PyStatus st, const char *what)
 {
+    if (PyStatus_IsExit(st))
+        Py_ExitStatusException(st);
     return pyembed__fail(it, PYEMBED_EINIT, "%s: %s%s%s", what,
                          st.func ? st.func : "", st.func ? ": " : "",
                          st.err_msg ? st.err_msg : "failed");

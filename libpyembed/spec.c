@@ -4,6 +4,7 @@
  * origin) or, for a filesystem-relative resource, importlib's file spec.
  */
 #include "importer_int.h"
+#include "pycompat_int.h"
 
 /* Spec of a filesystem-relative resource (FS_PATH): importlib's own file
  * loaders (source, bytecode in __pycache__, extension) serve the real file
@@ -87,7 +88,11 @@ PyObject *pyembed__find_spec_name(Finder *f, PyObject *fullname)
     const char *name;
     int found = PySet_Contains(f->frozen, fullname);
     /* Modules frozen into libpython (os, io, codecs, …) come from there:
-     * no unmarshalling, and the same code anyway (FrozenImporter). */
+     * no unmarshalling, and the same code anyway (FrozenImporter) — unless
+     * frozen modules are turned off (test.support's import_fresh_module),
+     * when a blob that has them (--stdlib all) serves them. */
+    if (found > 0)
+        found = pyembed__compat_frozen_served(f->imp, fullname);
     if (found != 0)
         return found < 0 ? NULL : Py_NewRef(Py_None);
     /* a name with lone surrogates has no UTF-8 form: no packed module */

@@ -88,6 +88,19 @@ def fetch_suite(work):
     return tree, version
 
 
+def uncompilable(tree):
+    """Module names of the suite's deliberately broken files (bad_coding,
+    badsyntax_*, lib2to3's Python 2 data): app modules that do not compile
+    stop a build, so they are --exclude'd (the gate's modules do not import
+    them)."""
+    code = ("import sys, os\nfor d, _, fs in os.walk(sys.argv[1]):\n for f in fs:\n"
+            "  if f.endswith('.py'):\n   p = os.path.join(d, f)\n   try:\n"
+            "    compile(open(p, 'rb').read(), p, 'exec')\n   except (SyntaxError, ValueError):\n"
+            "    print(os.path.relpath(p, sys.argv[1])[:-3].replace('/', '.'))\n")
+    r = run([PYTHON, "-c", code, tree])
+    return [n[:-len(".__init__")] if n.endswith(".__init__") else n for n in r.stdout.split()]
+
+
 def build(pack, work, tree, layout):
     """The packed runner of layout ("memory" or "disk")."""
     out = os.path.join(work, "exe-" + layout, "gate")
@@ -95,8 +108,14 @@ def build(pack, work, tree, layout):
     argv = [pack, "build", "-q", "-o", out, "--module-path", HERE, "--module-path", tree,
             "--run-module", "gate_runner", "--stdlib", "all", "--python-argv", "--sources",
             "--include", "test"]
-    if layout == "disk":
-        argv += ["--filesystem-package", "test"]
+    for name in uncompilable(tree):
+        argv += ["--exclude", name]
+    if layout == "disk":  # the suite's packages, with the tests inside unittest and ctypes
+        argv += ["--filesystem-package", "test", "--filesystem-package", "unittest.test",
+                 "--filesystem-package", "ctypes.test"]
+    else:  # the suite reads __file__ and ships data: detection would move it
+        argv += ["--in-memory-package", "test", "--in-memory-package", "unittest",
+                 "--in-memory-package", "ctypes"]
     r = run(argv, env=dict(os.environ, XDG_CACHE_HOME=os.path.join(work, "cache")))
     if r.returncode != 0:
         sys.exit("gate: pyembed-pack failed (%s):\n%s" % (layout, r.stderr))

@@ -6,7 +6,10 @@ executable (which has the suite in its blob or beside it). Resources
 (network, cpu, ...) are disabled as in a plain `python -m test` run."""
 import json
 import sys
-import unittest
+
+if __name__ == "__main__" and len(sys.argv) > 2:
+    sys.path.insert(0, sys.argv[2])  # before unittest: the suite's has its tests
+import unittest  # noqa: E402
 
 
 class Collect(unittest.TestResult):
@@ -41,8 +44,6 @@ class Collect(unittest.TestResult):
 
 def main():
     name = sys.argv[1]
-    if len(sys.argv) > 2:
-        sys.path.insert(0, sys.argv[2])
     from test import support
     support.use_resources = []
     support.verbose = 0

@@ -517,6 +517,9 @@ class ProcessTest(PackagesTestCase):
         self.assertEqual(r.stderr, "%s: No module named no_such_module_xyz\n" % exe)
         r = self.run_exe(exe, "--nested")
         self.assertOutput(r, 'app nested ["--nested"]\n')
+        version = run([PYTHON, "--version"])
+        self.assertOutput(self.run_exe(exe, "--version"), version.stdout)
+        self.assertExited(self.run_exe(exe, "-W"), 2)  # python's usage error
 
     @unittest.skipUnless(sys.platform == "linux" and platform.machine() == "x86_64",
                          "seccomp filter written for x86_64")

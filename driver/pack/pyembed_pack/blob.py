@@ -22,11 +22,12 @@ def add_files(w, name, field, files, compress):
 def add_module(w, m, comp, spec, target, fs_packages):
     """Adds m's resource: bytecode, source (by policy) and data in memory,
     or, for a filesystem-relative module, its files on disk and an FS_PATH.
-    Modules frozen into the target's libpython are left out: the runtime's
-    importer defers to libpython for them. A module that does not compile
-    is packed as source (importing it raises the SyntaxError, as python's
-    import would)."""
-    if m.name in target.frozen:
+    Modules frozen into the target's libpython are left out (the runtime's
+    importer defers to libpython for them) except with --stdlib all, where
+    they serve imports made with frozen modules turned off. A module that
+    does not compile is packed as source (importing it raises the
+    SyntaxError, as python's import would)."""
+    if m.name in target.frozen and spec.stdlib != "all":
         return
     w.add_resource(m.name, KINDS[m.kind] | (P.KIND_DATA if m.data else 0))
     if m.kind == "distinfo":

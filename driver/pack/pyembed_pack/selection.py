@@ -113,8 +113,9 @@ def candidates(spec, target, extra_roots=()):
     if site:
         tops = {n.split(".")[0] for n in mods}
         mods.update({n: m for n, m in site.modules.items() if n.split(".")[0] not in tops})
-    for inc in spec.include:
-        mods.update({n: m for n, m in held.items() if n == inc or n.startswith(inc + ".")})
+    for inc in spec.include:  # never over the app's own modules of those names
+        mods.update({n: m for n, m in held.items()
+                     if (n == inc or n.startswith(inc + ".")) and n not in mods})
     # Built-in modules of the target's libpython always win; never pack a shadow.
     keep = {n: m for n, m in mods.items() if not matches(n, spec.exclude) and n not in target.builtins}
     return Candidates(keep, {n: m for n, m in held.items() if n not in keep}, site)
