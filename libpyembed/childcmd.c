@@ -11,8 +11,9 @@
  *     multiprocessing.… import main; main(…)"`;
  *   * with config.parse_argv (or the blob's parse_argv=1, pyembed-pack
  *     --python-argv) any argv whose first argument is one of python3's
- *     options (`-c`, `-m`, `-`, `-O`, `-IS`, `-cCODE`, `--version`, …);
- *     others (`--verbose`, `-z`, a file name) still go to the app.
+ *     options (`-c`, `-m`, `-`, `-O`, `-IS`, `-cCODE`, `--version`, …) or
+ *     an existing file or directory (a script, as python3 runs it); other
+ *     arguments (`--verbose`, `-z`, a word) still go to the app.
  * A python command line is parsed by CPython itself (python_init.c), so
  * -c, -m, scripts, -, combined flags and -O/-W/-X/-u apply as in python3.
  * No Python source is built here: --multiprocessing-fork runs the stdlib's
@@ -22,6 +23,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* What the standard library's re-executions run with -c. */
 #define MP_CODE_PREFIX "from multiprocessing."
@@ -89,13 +91,20 @@ static int is_stdlib_child(const pyembed_interp *it)
            !strncmp(it->argv[i + 1], MP_CODE_PREFIX, sizeof MP_CODE_PREFIX - 1);
 }
 
+/* 1 when a names a file or directory: python3 would run it as a script. */
+static int is_script(const char *a)
+{
+    struct stat st;
+    return a[0] != '-' && stat(a, &st) == 0;
+}
+
 int pyembed__child_command(pyembed_interp *it)
 {
     if (it->cfg.argc < 2)
         return 0;
     if (it->cfg.child_commands && !strcmp(it->argv[1], "--multiprocessing-fork"))
         return mp_fork(it);
-    if ((it->cfg.parse_argv && is_python_option(it->argv[1])) ||
+    if ((it->cfg.parse_argv && (is_python_option(it->argv[1]) || is_script(it->argv[1]))) ||
         (it->cfg.child_commands && is_stdlib_child(it))) {
         it->python_cmdline = 1;
         return 1;

@@ -102,3 +102,19 @@ int pyembed__importer_install(pyembed_interp *it)
     Py_DECREF(f);
     return rc ? pyembed__fail_python(it, "installing the importer") : PYEMBED_OK;
 }
+
+int pyembed__importer_after_pathfinder(pyembed_interp *it)
+{
+    PyObject *meta = PySys_GetObject("meta_path"), *f;
+    Py_ssize_t n;
+    if (!meta || !PyList_Check(meta) || (n = PyList_GET_SIZE(meta)) < 2 ||
+        !Py_IS_TYPE(PyList_GET_ITEM(meta, 0), &pyembed__FinderType))
+        return PYEMBED_OK;
+    f = Py_NewRef(PyList_GET_ITEM(meta, 0));
+    if (PySequence_DelItem(meta, 0) < 0 || PyList_Append(meta, f) < 0) {
+        Py_DECREF(f);
+        return pyembed__fail_python(it, "moving the importer after PathFinder");
+    }
+    Py_DECREF(f);
+    return PYEMBED_OK;
+}

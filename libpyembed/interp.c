@@ -42,9 +42,8 @@ static void take_blob_options(pyembed_interp *it)
 }
 
 /* With run = BLOB, takes entry point and options from the blob. argv may
- * be a python command line instead (childcmd.c): multiprocessing's
- * --multiprocessing-fork replaces the entry; with the others the entry
- * is kept for a command line that names no command. */
+ * be a python command line instead (childcmd.c), which then decides what
+ * runs; multiprocessing's --multiprocessing-fork replaces the entry. */
 static int apply_blob_run(pyembed_interp *it)
 {
     const pyembed_meta *m = &it->meta;

@@ -36,9 +36,8 @@ struct pyembed_interp {
     char *module_search_path;
     char *run_module, *run_code;
     char **argv;
-    int python_cmdline;      /* 1: argv is a python command line, CPython
-                                parses it (childcmd.c); 2: one that names
-                                no command, so the app runs (python_init.c) */
+    int python_cmdline;      /* argv is a python command line: CPython
+                                parses it (childcmd.c) */
     int direct_main;         /* the entry is a packed module, run by
                                 runmain.c without a Python caller frame */
     packrs_reader *reader;   /* NULL with RESOURCES_NONE */
@@ -95,6 +94,12 @@ int pyembed__runmain_run(const char *module, int *sigint);
  * and installing its finder first on sys.meta_path. */
 PyObject *pyembed__module_init(void);
 int pyembed__importer_install(pyembed_interp *it);
+/* install.c: for a python command line, once started: moves the packed
+ * importer from the front of sys.meta_path to its end, so sys.path's
+ * order decides as in python3 (a script's directory first, then the
+ * virtual entry, served by the path hook); it still answers for
+ * importlib.metadata and whatever sys.path does not reach. */
+int pyembed__importer_after_pathfinder(pyembed_interp *it);
 
 /* python_init.c: initialises CPython in phases, calling
  * pyembed__importer_install() between core and main. */

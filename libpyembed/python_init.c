@@ -18,8 +18,7 @@
  *
  * Two kinds of start: the app's (the blob's options: isolated, no site,
  * sys.argv as given) and, when childcmd.c found a python command line,
- * python's (CPython parses argv and applies its options as python3 does;
- * with no command in it, the app's entry still runs).
+ * python's (CPython parses argv and applies its options as python3 does).
  */
 #include "pyembed_int.h"
 #include "pycompat_int.h"
@@ -27,6 +26,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 /* Reports a failed PyStatus on it. An exit status (a python command
  * line's --version, --help or bad option, already printed by CPython)
@@ -150,9 +150,52 @@ static PyStatus fill_config(pyembed_interp *it, PyConfig *c)
     return set_run(it, c);
 }
 
-/* A python command line, parsed by PyConfig_Read: PYTHONPATH entries go
- * before the virtual entry when the environment is honoured, and when
- * argv names no command (-c, -m, a script, -) the app's entry runs. */
+/* A script path inside the executable's virtual tree ("EXE EXE/pkg/mod.py",
+ * as test suites run `sys.executable module.__file__`) names a packed
+ * module: it runs as that module (runpy sets sys.argv[0] to the same
+ * path), where CPython would fail to open the file. */
+static PyStatus packed_script(pyembed_interp *it, PyConfig *c)
+{
+    size_t n = strlen(it->exe), len;
+    char *path, *name;
+    PyStatus st = PyStatus_Ok();
+    if (!c->run_filename || !(path = Py_EncodeLocale(c->run_filename, NULL)))
+        return st;
+    len = strlen(path);
+    if (len > n + 4 && !strncmp(path, it->exe, n) && path[n] == '/' &&
+        !strcmp(path + len - 3, ".py") && (name = strndup(path + n + 1, len - n - 4))) {
+        size_t nl = strlen(name);
+        for (char *p = name; *p; p++)
+            *p = *p == '/' ? '.' : *p;
+        if (nl > 9 && !strcmp(name + nl - 9, ".__init__"))
+            name[nl - 9] = 0;
+        if (pyembed__module_name_ok(name) &&
+            !PyStatus_Exception(st = set_str(c, &c->run_module, name))) {
+            PyMem_RawFree(c->run_filename);
+            c->run_filename = NULL;
+        }
+        free(name);
+    }
+    PyMem_Free(path);
+    return st;
+}
+
+/* -X warn_default_encoding / PYTHONWARNDEFAULTENCODING, which python3
+ * applies but PyConfig_Read of an embedding's config leaves unset. */
+static void warn_default_encoding(PyConfig *c)
+{
+    const char *env = getenv("PYTHONWARNDEFAULTENCODING");
+    for (Py_ssize_t i = 0; i < c->xoptions.length; i++)
+        if (!wcscmp(c->xoptions.items[i], L"warn_default_encoding"))
+            c->warn_default_encoding = 1;
+    if (c->use_environment && env && *env)
+        c->warn_default_encoding = 1;
+}
+
+/* A python command line, parsed by PyConfig_Read; PYTHONPATH entries go
+ * before the virtual entry when the environment is honoured. As in
+ * python3, options without a command read the script from stdin (the
+ * interactive prompt on a terminal). */
 static PyStatus read_cmdline(pyembed_interp *it, PyConfig *c)
 {
     PyStatus st = PyConfig_Read(c);
@@ -160,17 +203,11 @@ static PyStatus read_cmdline(pyembed_interp *it, PyConfig *c)
     if (PyStatus_Exception(st))
         return st;
     it->cfg.optimize = c->optimization_level; /* the finder's bytecode choice */
+    warn_default_encoding(c);
     if (c->use_environment && !c->isolated && pythonpath && *pythonpath &&
         PyStatus_Exception(st = add_paths(c, pythonpath, 0)))
         return st;
-    if (c->run_command || c->run_module || c->run_filename ||
-        (c->argv.length > 0 && c->argv.items[0][0]))
-        return st;               /* python's command ("-" is argv[0] "-") */
-    it->python_cmdline = 2;      /* options only: the app runs */
-    if (it->cfg.run == PYEMBED_RUN_CODE)
-        return set_str(c, &c->run_command, it->run_code);
-    it->direct_main = it->cfg.run == PYEMBED_RUN_MODULE && it->reader;
-    return st;
+    return it->reader ? packed_script(it, c) : st;
 }
 
 /* Phase 1: preconfig as python3 -I does it (as python3 with the command
@@ -243,17 +280,6 @@ static int frozen_files(pyembed_interp *it)
     return PYEMBED_OK;
 }
 
-/* A python command line without a command runs the app: its sys.argv[0]
- * is the executable as invoked, not CPython's "". */
-static int app_argv0(pyembed_interp *it)
-{
-    PyObject *argv = PySys_GetObject("argv"), *first;
-    if (it->python_cmdline != 2 || !argv || !PyList_Check(argv) || !PyList_GET_SIZE(argv))
-        return 0;
-    first = PyUnicode_DecodeFSDefault(it->cfg.argc ? it->argv[0] : it->exe);
-    return first ? PyList_SetItem(argv, 0, first) : -1;
-}
-
 /* Module attributes set once the interpreter is up (sys.frozen, hooks). */
 static int finish_sys(pyembed_interp *it)
 {
@@ -261,8 +287,6 @@ static int finish_sys(pyembed_interp *it)
     int rc;
     if (it->cfg.sys_frozen && PySys_SetObject("frozen", Py_True) < 0)
         return pyembed__fail_python(it, "setting sys.frozen");
-    if (app_argv0(it) < 0)
-        return pyembed__fail_python(it, "setting sys.argv");
     if (!it->reader)
         return PYEMBED_OK;
     if ((rc = frozen_files(it)))
@@ -325,6 +349,8 @@ int pyembed__python_init(pyembed_interp *it)
     PyConfig_Clear(&c);
     if (PyStatus_Exception(st))
         return status_fail(it, st, "main initialisation");
+    if (it->reader && it->python_cmdline && (rc = pyembed__importer_after_pathfinder(it)))
+        return rc;
     return finish_sys(it);
 }
 

@@ -3,8 +3,9 @@
     python3.11 tests/cpython/gate.py --pack BUILD/driver/pyembed-pack [--work DIR]
         [--modules test_json,test_re] [--jobs 2] [--json OUT.json]
 
-Runs each test module of MODULES stock (python3.11 -I, the suite first on
-sys.path) and packed, in two layouts built here: everything in memory, and
+Runs each test module of MODULES stock (python3.11 -I in a private virtual
+environment whose site puts the suite first on sys.path, for its child
+processes too) and packed, in two layouts built here: everything in memory, and
 the `test` package filesystem-relative (which separates the runtime's
 fidelity from the suite's own use of files). Prints a bench-style table of
 tests passed per module and the totals, and exits 1 unless, over the
@@ -110,15 +111,23 @@ def build(pack, work, tree, layout):
             "--include", "test"]
     for name in uncompilable(tree):
         argv += ["--exclude", name]
-    if layout == "disk":  # the suite's packages, with the tests inside unittest and ctypes
+    if layout == "disk":  # the suite's packages, with the tests inside unittest and
+        # ctypes, and the library test_ctypes dlopens by its __file__
         argv += ["--filesystem-package", "test", "--filesystem-package", "unittest.test",
-                 "--filesystem-package", "ctypes.test"]
+                 "--filesystem-package", "ctypes.test", "--filesystem-package", "_ctypes_test"]
     else:  # the suite reads __file__ and ships data: detection would move it
         argv += ["--in-memory-package", "test", "--in-memory-package", "unittest",
                  "--in-memory-package", "ctypes"]
     r = run(argv, env=dict(os.environ, XDG_CACHE_HOME=os.path.join(work, "cache")))
     if r.returncode != 0:
         sys.exit("gate: pyembed-pack failed (%s):\n%s" % (layout, r.stderr))
+    if layout == "disk":  # the excluded files are the suite's data there
+        for name in uncompilable(tree):
+            rel = name.replace(".", "/") + ".py"
+            dest = os.path.join(os.path.dirname(out), "lib", rel)
+            if os.path.isfile(os.path.join(tree, rel)) and rel.startswith("test/"):
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                shutil.copy(os.path.join(tree, rel), dest)
     return out
 
 
@@ -137,12 +146,26 @@ def outcome(argv, cwd, timeout):
     return {}, time.monotonic() - t0
 
 
-def run_module(name, exes, tree, work):
+def stock_python(work, tree):
+    """A private virtual environment of python3.11 whose site puts TREE
+    first on sys.path (a .pth file), so the stock run's child processes
+    (`sys.executable -c 'from test.x import …'`) see the same suite as the
+    packed executable's; returns its python."""
+    venv = os.path.join(work, "venv")
+    python = os.path.join(venv, "bin", "python3.11")
+    if not os.path.exists(python):
+        subprocess.run([PYTHON, "-m", "venv", "--without-pip", venv], check=True)
+    site = glob.glob(os.path.join(venv, "lib", "python3.11", "site-packages"))[0]
+    with open(os.path.join(site, "zz_pyembed_gate.pth"), "w") as f:
+        f.write("import sys; sys.path.insert(0, %r)\n" % tree)
+    return python
+
+
+def run_module(name, exes, stock, work):
     """{variant: result} of test module name, stock and each packed layout."""
     timeout = SLOW.get(name, TIMEOUT)
     res = {}
-    for variant, argv in [("stock", [PYTHON, "-I", os.path.join(HERE, "gate_runner.py"), name,
-                                     tree])] + [
+    for variant, argv in [("stock", [stock, "-I", os.path.join(HERE, "gate_runner.py"), name])] + [
             (layout, [exe, "-I", "-m", "gate_runner", name]) for layout, exe in exes.items()]:
         cwd = os.path.join(work, "cwd", variant, name)
         shutil.rmtree(cwd, ignore_errors=True)
@@ -201,12 +224,13 @@ def main(argv=None):
     tree, version = fetch_suite(ns.work)
     layouts = ns.layouts.split(",")
     exes = {l: build(ns.pack, ns.work, tree, l) for l in layouts}
+    stock = stock_python(ns.work, tree)
     modules = ns.modules.split(",") if ns.modules else MODULES
     print("gate: libpython3.11-testsuite %s, python3.11 %s, %d modules, layouts %s"
           % (version, python_version_of_deb(), len(modules), ", ".join(layouts)), flush=True)
     results = {}
     with concurrent.futures.ThreadPoolExecutor(ns.jobs) as pool:
-        futs = {pool.submit(run_module, m, exes, tree, ns.work): m for m in modules}
+        futs = {pool.submit(run_module, m, exes, stock, ns.work): m for m in modules}
         for fut in concurrent.futures.as_completed(futs):
             results[futs[fut]] = fut.result()
             r = results[futs[fut]]

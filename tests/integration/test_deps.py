@@ -90,8 +90,8 @@ class SitePackagesTest(DepsTestCase):
 
     def test_venv(self):
         venv = os.path.join(self.tmp, "venv")
-        site = os.path.join(venv, "lib", "python%s" % getattr(harness, "DIST_VERSION", "3.11"),
-                            "site-packages")
+        version = ".".join(getattr(harness, "DIST_VERSION", "3.11").split(".")[:2])
+        site = os.path.join(venv, "lib", "python" + version, "site-packages")
         shutil.copytree(SITE, site)
         with open(os.path.join(venv, "pyvenv.cfg"), "w") as f:
             f.write("home = /usr/bin\ninclude-system-site-packages = false\n")
