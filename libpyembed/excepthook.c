@@ -5,7 +5,9 @@
  * tracebacks of in-memory modules would lack them. This hook formats with
  * the traceback module, whose linecache asks the module's __loader__ for
  * get_source(); if that module is unavailable it falls back to the
- * built-in hook, so an error is never hidden.
+ * built-in display (PyErr_Display), so an error is never hidden. It is
+ * also sys.__excepthook__ (python3 starts with the two the same object, and
+ * code restoring sys.excepthook from it keeps packed sources).
  */
 #include "pyembed_int.h"
 #include "pycompat_int.h"
@@ -41,11 +43,9 @@ static PyObject *excepthook(PyObject *self, PyObject *const *args, Py_ssize_t n)
     }
     Py_XDECREF(tb);
     if (!r) {
-        PyObject *dflt = PySys_GetObject("__excepthook__");
         PyErr_Clear();
-        if (!dflt)
-            Py_RETURN_NONE;
-        r = PyObject_Vectorcall(dflt, args, 3, NULL);
+        PyErr_Display(args[0], args[1], args[2]);
+        r = Py_NewRef(Py_None);
     }
     pyembed__compat_sigint_exit_flag(1, sigint); /* undo resets by our imports */
     return r;

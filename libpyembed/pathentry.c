@@ -149,14 +149,37 @@ static int find_source(Finder *f, const char *rel, size_t n, PyObject **out)
     return (*out = pyembed__field_bytes(f, r.name, &fld)) ? 1 : -1;
 }
 
+/* path with "." and ".." components resolved (posixpath.normpath), as
+ * open() would resolve them on a real directory; new reference. */
+static PyObject *normalised(PyObject *path)
+{
+    const char *s = PyUnicode_Check(path) ? PyUnicode_AsUTF8(path) : NULL;
+    PyObject *posixpath, *out;
+    if (!s) {
+        PyErr_Clear();
+        return Py_NewRef(path);
+    }
+    if (!strstr(s, "/./") && !strstr(s, "/../") && !strstr(s, "//"))
+        return Py_NewRef(path);
+    if (!(posixpath = PyImport_ImportModule("posixpath")))
+        return NULL;
+    out = PyObject_CallMethod(posixpath, "normpath", "O", path);
+    Py_DECREF(posixpath);
+    return out;
+}
+
 PyObject *pyembed__get_data(Finder *f, PyObject *path)
 {
     Py_ssize_t n;
-    const char *rel = under_prefix(f, path, &n);
-    PyObject *out = NULL;
+    const char *rel;
+    PyObject *out = NULL, *norm = normalised(path);
     int found = 0;
+    if (!norm)
+        return NULL;
+    rel = under_prefix(f, norm, &n);
     if (rel && !(found = find_data(f, rel, (size_t)n, &out)))
         found = find_source(f, rel, (size_t)n, &out);
+    Py_DECREF(norm);
     if (found < 0)
         return NULL;
     if (!found) {

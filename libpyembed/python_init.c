@@ -295,7 +295,8 @@ static int finish_sys(pyembed_interp *it)
         return pyembed__fail_python(it, "importing _pyembed");
     hook = PyObject_GetAttrString(mod, "excepthook");
     Py_DECREF(mod);
-    if (!hook || PySys_SetObject("excepthook", hook) < 0) {
+    if (!hook || PySys_SetObject("excepthook", hook) < 0 ||
+        PySys_SetObject("__excepthook__", hook) < 0) {
         Py_XDECREF(hook);
         return pyembed__fail_python(it, "setting sys.excepthook");
     }

@@ -12,7 +12,7 @@ import _pyembed_pack as P
 
 from . import elf
 from .errors import PackError
-from .fsutil import atomic_write, copy_file, update
+from .fsutil import atomic_write, copy_file, default_mode, update
 
 
 def placement(m, spec, fs_packages):
@@ -40,11 +40,19 @@ def needs_own_file(path):
         raise PackError(f"{path}: {e}") from None
 
 
+def data_mode(path):
+    """The mode of a data file's copy: a new file's, and executable by
+    whoever may read it when the original is executable by its owner (a
+    package's helper script or test executable)."""
+    mode = default_mode()
+    return mode | ((mode & 0o444) >> 2) if os.stat(path).st_mode & 0o100 else mode
+
+
 def data_files(m, base):
     """Copies m's data files under directory base."""
     for key, path in m.data.items():
         os.makedirs(os.path.dirname(os.path.join(base, key)), exist_ok=True)
-        copy_file(path, os.path.join(base, key))
+        copy_file(path, os.path.join(base, key), data_mode(path))
 
 
 def namespace_files(m, spec, prefix):
