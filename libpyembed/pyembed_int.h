@@ -94,6 +94,18 @@ int pyembed__runmain_run(const char *module, int *sigint);
  * and installing its finder first on sys.meta_path. */
 PyObject *pyembed__module_init(void);
 int pyembed__importer_install(pyembed_interp *it);
+/* install.c: the init function of the built-in "encodings" registered
+ * with a blob, a multi-phase def whose create returns the packed
+ * encodings. A sub-interpreter starts with CPython's own importers only
+ * and imports encodings first: the shim installs the packed importer
+ * there. In the main interpreter it serves a fresh import of encodings
+ * when the packed importer is not first (a python command line).
+ * pyembed__encodings_shim_hide() keeps the name out of
+ * sys.builtin_module_names (0 or an error code on it) where the packed
+ * importer stays first: BuiltinImporter refuses names not listed there, so
+ * a python command line keeps it listed for fresh imports of encodings. */
+PyObject *pyembed__encodings_shim(void);
+int pyembed__encodings_shim_hide(pyembed_interp *it);
 /* install.c: for a python command line, once started: moves the packed
  * importer from the front of sys.meta_path to its end, so sys.path's
  * order decides as in python3 (a script's directory first, then the

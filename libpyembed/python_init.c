@@ -327,7 +327,8 @@ int pyembed__python_init(pyembed_interp *it)
     PyConfig c;
     PyStatus st;
     int rc;
-    if (it->reader && PyImport_AppendInittab("_pyembed", pyembed__module_init) < 0)
+    if (it->reader && (PyImport_AppendInittab("_pyembed", pyembed__module_init) < 0 ||
+                       PyImport_AppendInittab("encodings", pyembed__encodings_shim) < 0))
         return pyembed__fail(it, PYEMBED_EINIT, "PyImport_AppendInittab failed");
     if ((rc = tcl_env(it)) || (rc = preinit(it)))
         return rc;
@@ -342,7 +343,8 @@ int pyembed__python_init(pyembed_interp *it)
         return status_fail(it, st, "core initialisation");
     }
     it->state = IT_RUNNING;
-    if (it->reader && (rc = pyembed__importer_install(it))) {
+    if (it->reader && ((rc = pyembed__importer_install(it)) ||
+                       (!it->python_cmdline && (rc = pyembed__encodings_shim_hide(it))))) {
         PyConfig_Clear(&c);
         return rc;
     }

@@ -1,8 +1,9 @@
 """What a packed app sees of the runtime, compared with python3.11: its
 argv is its own (python's -c/-m only with --python-argv), its program
-name is the executable's, tracebacks have no frame of ours, a failed
-import of the entry names its cause with a hint, linecache and warnings
-find packed sources by path, sys.path[0] lists the packed modules, a module
+name is the executable's, tracebacks have no frame of ours,
+sub-interpreters import from the blob, a failed import of the entry
+names its cause with a hint, linecache and warnings find packed sources by
+path, sys.path[0] lists the packed modules, a module
 the app writes to disk imports, and tkinter runs from the Tcl/Tk files put
 beside the executable. Fixtures: fixtures/runtime/."""
 import os
@@ -97,6 +98,19 @@ class SourcesTest(PackTestCase):
                          "  warnings.warn(\"careful, packed\")  # the warned line\n"
                          % os.path.realpath(exe))
         self.assertEqual(packed.stderr.split(":", 1)[1], ref.stderr.split(":", 1)[1])
+
+
+class SubinterpreterTest(PackTestCase):
+    """Sub-interpreters start with CPython's importers only; the packed
+    importer is put on theirs when they import encodings."""
+
+    def test_imports_from_the_blob(self):
+        exe = os.path.join(self.tmp, "subinterpapp")
+        self.pack(exe, "--module-path", RUNTIME, "--run-module", "subinterpapp")
+        packed = run([exe], cwd=self.tmp)
+        ref = reference("subinterpapp", cwd=self.tmp)
+        self.assertSameRun(packed, ref)
+        self.assertEqual(packed.stdout, "sub-interpreters ok True False\n")
 
 
 @host_python_only("Debian's python3-tk (_tkinter for python3.11)")

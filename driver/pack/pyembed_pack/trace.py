@@ -159,13 +159,12 @@ class Tracer:
         top = full.split(".")[0]
         if top in self.mods or top in self.known or top == "__main__":
             return
-        if self.mods[importer].origin == "stdlib" and not (
-                top in self.held and importer.split(".")[0] in self.released):
-            return
         if top in self.held and importer.split(".")[0] in self.released:
             self.release(top)  # what an --include'd held-back package needs
             for n in expand(full, fromlist, self.mods):
                 self.push(n, importer)
+        elif self.mods[importer].origin == "stdlib":
+            return  # the stdlib's own optional and platform imports
         elif top in self.held:
             self.out.held_back.setdefault(top, importer)
         else:
