@@ -6,16 +6,31 @@
  *
  * Lifecycle: pyembed_config_init(&cfg, PYEMBED_CONFIG_VERSION) -> set
  * fields -> pyembed_interp_create()
- * -> pyembed_interp_run() and/or pyembed_exec()/pyembed_call() ->
- * pyembed_interp_free(). One interpreter per process (CPython's own limit
- * for a main interpreter); the thread that creates it holds the GIL.
+ * -> pyembed_interp_run() and/or calls in (pyembed_exec, pyembed_call_values,
+ * pyembed_eval, pyembed_import) -> pyembed_interp_free(). One interpreter
+ * per process (CPython's own limit for a main interpreter).
  * Functions return int: 0 on success, a negative enum pyembed_error value
  * on failure, with detail in pyembed_interp_errmsg(). *_free accepts NULL.
+ *
+ * Ownership: everything the host passes in (strings, values, tables) is
+ * borrowed for the duration of the call and copied if kept. Everything
+ * the library returns to the host is owned by the host: buffers are
+ * released with pyembed_free() (never plain free(): the host may use
+ * another C runtime), values with pyembed_value_clear().
+ *
+ * Threads and the GIL (docs/embedding.md): the thread that creates the
+ * interpreter holds the GIL when pyembed_interp_create() returns. Every
+ * call that runs Python takes the GIL itself (PyGILState_Ensure), so once
+ * the creating thread has called pyembed_gil_release(), any thread may call
+ * in. pyembed_gil_acquire()/pyembed_gil_release() hold it across several
+ * calls or around direct use of the Python C API. Error detail of calls on
+ * a running interpreter is kept per thread.
  */
 #ifndef PYEMBED_H
 #define PYEMBED_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,8 +45,9 @@ extern "C" {
 #include "pyembed_version.h" /* PYEMBED_VERSION_MAJOR/MINOR/PATCH/NUMBER/STRING */
 
 /** Version of pyembed_config this header declares. Version 1: the fields
- *  up to fast_exit; version 2 added child_commands; version 3 parse_argv. */
-#define PYEMBED_CONFIG_VERSION 3
+ *  up to fast_exit; version 2 added child_commands; version 3 the
+ *  allocator_* fields and modules; version 4 parse_argv. */
+#define PYEMBED_CONFIG_VERSION 4
 
 /** Error codes; values are part of the ABI and never renumbered. */
 enum pyembed_error {
@@ -41,7 +57,9 @@ enum pyembed_error {
     PYEMBED_ERESOURCES = -3, /* blob missing, unreadable or corrupt */
     PYEMBED_EINIT = -4,      /* CPython failed to initialise */
     PYEMBED_EPYTHON = -5,    /* a Python exception (printed to stderr) */
-    PYEMBED_ESTATE = -6      /* call not valid in this state */
+    PYEMBED_ESTATE = -6,     /* call not valid in this state */
+    PYEMBED_EUNAVAILABLE = -7 /* not in this build (an allocator backend)
+                                 or not loadable on this system */
 };
 
 /** Where the packed resources come from. */
@@ -69,12 +87,124 @@ enum pyembed_extload {
     PYEMBED_EXTLOAD_TEMPDIR = 2 /* private temporary directory only */
 };
 
-/** Memory allocator of the interpreter (PyPreConfig.allocator). */
+/** Memory allocator of the interpreter (PyPreConfig.allocator), config
+ *  version 1. Version 3's allocator_backend chooses among more. */
 enum pyembed_allocator {
     PYEMBED_ALLOCATOR_DEFAULT = 0, /* pymalloc, as python3 */
     PYEMBED_ALLOCATOR_MALLOC = 1,  /* libc malloc: for valgrind/ASan runs */
     PYEMBED_ALLOCATOR_DEBUG = 2    /* pymalloc with CPython's debug hooks */
 };
+
+/** Where CPython's memory comes from (config.allocator_backend). A backend
+ *  serves the domains allocator_domains names; the others keep CPython's
+ *  own (malloc for raw, pymalloc for mem and obj, mmap for arenas). */
+enum pyembed_alloc_backend {
+    PYEMBED_BACKEND_DEFAULT = 0,  /* what `allocator` says (pymalloc) */
+    PYEMBED_BACKEND_PYMALLOC = 1, /* CPython's own allocators */
+    PYEMBED_BACKEND_MALLOC = 2,   /* the C library's malloc */
+    PYEMBED_BACKEND_MIMALLOC = 3, /* mimalloc (its shared library, loaded
+                                     when chosen; malloc stays libc's) */
+    PYEMBED_BACKEND_JEMALLOC = 4, /* jemalloc, linked in under private
+                                     names (malloc stays libc's) */
+    PYEMBED_BACKEND_CUSTOM = 5    /* the host's functions: allocator_custom */
+};
+
+/** CPython's allocator domains (PyMemAllocatorDomain), and pymalloc's
+ *  arenas: the large blocks pymalloc carves the mem and obj domains'
+ *  small requests from. */
+enum pyembed_alloc_domain {
+    PYEMBED_DOMAIN_RAW = 0,   /* PyMem_RawMalloc: any thread, no GIL */
+    PYEMBED_DOMAIN_MEM = 1,   /* PyMem_Malloc: buffers, with the GIL */
+    PYEMBED_DOMAIN_OBJ = 2,   /* PyObject_Malloc: objects, with the GIL */
+    PYEMBED_DOMAIN_ARENA = 3, /* pymalloc arenas (PyObject_SetArenaAllocator) */
+    PYEMBED_DOMAIN_COUNT = 4
+};
+/** allocator_domains bit of a domain. */
+#define PYEMBED_DOMAIN_BIT(d) (1u << (d))
+
+/** A host's allocator (PyMemAllocatorEx's layout): the raw domain calls
+ *  it from any thread without the GIL, so it must be thread-safe. size 0
+ *  must return a unique pointer, as malloc(1) would. */
+typedef struct pyembed_allocator_funcs {
+    void *ctx; /* passed back to every function */
+    void *(*malloc)(void *ctx, size_t size);
+    void *(*calloc)(void *ctx, size_t nelem, size_t elsize);
+    void *(*realloc)(void *ctx, void *ptr, size_t new_size);
+    void (*free)(void *ctx, void *ptr);
+} pyembed_allocator_funcs;
+
+/** Counters of one domain kept by allocator_tracking (pyembed_alloc_stats).
+ *  Bytes are what CPython asked for (the 16-byte header tracking adds to
+ *  each block is not counted); arenas count pymalloc's arena blocks. */
+typedef struct pyembed_alloc_counters {
+    uint64_t live_bytes;  /* allocated and not freed */
+    uint64_t peak_bytes;  /* highest live_bytes since start / reset */
+    uint64_t live_blocks;
+    uint64_t mallocs, callocs, reallocs, frees; /* calls */
+} pyembed_alloc_counters;
+
+/* ---- values passed between C and Python -------------------------------- */
+
+/** Type of a pyembed_value. */
+enum pyembed_type {
+    PYEMBED_TYPE_NONE = 0,
+    PYEMBED_TYPE_BOOL = 1,   /* i: 0 or 1 */
+    PYEMBED_TYPE_INT = 2,    /* i */
+    PYEMBED_TYPE_FLOAT = 3,  /* f */
+    PYEMBED_TYPE_STR = 4,    /* data/len: UTF-8 (results: NUL-terminated) */
+    PYEMBED_TYPE_BYTES = 5,  /* data/len */
+    PYEMBED_TYPE_OBJECT = 6, /* obj: a PyObject * */
+    PYEMBED_TYPE_ANY = 7     /* only as a wanted result type: by the
+                                Python type (None, bool, int that fits
+                                int64, float, str, bytes; else OBJECT) */
+};
+
+/** pyembed_value.flags: set on results; pyembed_value_clear() releases the
+ *  buffer (STR, BYTES) or the reference (OBJECT). */
+#define PYEMBED_VALUE_OWNED 1u
+
+/** A typed value. As an argument it is borrowed (data and obj only for the
+ *  call). As a result (flags has PYEMBED_VALUE_OWNED) the host owns it and
+ *  releases it with pyembed_value_clear(); OBJECT results are new
+ *  references. Make arguments with the pyembed_value_* constructors. */
+typedef struct pyembed_value {
+    int type;          /* enum pyembed_type */
+    unsigned flags;    /* PYEMBED_VALUE_OWNED */
+    int64_t i;         /* BOOL, INT */
+    double f;          /* FLOAT */
+    const char *data;  /* STR, BYTES */
+    size_t len;        /* STR, BYTES: bytes at data (without the NUL) */
+    void *obj;         /* OBJECT */
+} pyembed_value;
+
+/** A C function Python can call (pyembed_module). args[0..nargs) are
+ *  borrowed for the call (by type: ints that fit int64 as INT, str as
+ *  STR, bytes as BYTES, ..., anything else as OBJECT); *result starts as
+ *  NONE and is copied after return (an OBJECT result is borrowed). The
+ *  GIL is held. Return 0, or a pyembed_error code to raise: MemoryError
+ *  for ENOMEM, ValueError for EINVAL, RuntimeError otherwise, with a STR
+ *  *result as its message; an exception the function raised itself
+ *  through the Python C API is kept. */
+typedef int (*pyembed_cfunc)(void *ctx, const pyembed_value *args, size_t nargs,
+                             pyembed_value *result);
+
+/** One function of a pyembed_module. */
+typedef struct pyembed_function {
+    const char *name;
+    pyembed_cfunc fn;
+    void *ctx; /* passed back to fn */
+} pyembed_function;
+
+/** An extra built-in module (config.modules), importable before anything
+ *  else: either functions (function_count C callbacks with a value-based
+ *  signature) or init, a PyInit_<name> style function returning a
+ *  PyObject * (a module, or a PyModuleDef for multi-phase init). */
+typedef struct pyembed_module {
+    const char *name; /* top-level name, e.g. "native" */
+    const pyembed_function *functions;
+    size_t function_count;
+    void *(*init)(void); /* instead of functions: PyObject *(*)(void) */
+} pyembed_module;
 
 /** Interpreter configuration. Initialise with pyembed_config_init(); later
  *  versions only add fields at the end, and the library reads only the
@@ -118,11 +248,28 @@ typedef struct pyembed_config {
                                   multiprocessing...."` of spawn, forkserver
                                   and the resource tracker) run that
                                   instead of the app; 0: argv goes to the
-                                  app untouched (default 1). A version 1
-                                  or 2 config keeps its old meaning: any
+                                  app untouched (default 1). A version 1,
+                                  2 or 3 config keeps its old meaning: any
                                   `[flags] -c CODE` / `-m MOD` (see
                                   parse_argv, which it then sets) */
     /* version 3 */
+    int allocator_backend;     /* enum pyembed_alloc_backend (default
+                                  DEFAULT: `allocator` decides); one not
+                                  in this build fails create with
+                                  PYEMBED_EUNAVAILABLE, never a fallback */
+    unsigned allocator_domains; /* PYEMBED_DOMAIN_BIT()s the backend serves
+                                   (0: raw, mem and obj; pymalloc: must be
+                                   0); ARENA matters only where pymalloc
+                                   still serves mem or obj */
+    int allocator_debug;       /* 1: CPython's debug hooks over the
+                                  backend (PyMem_SetupDebugHooks) */
+    int allocator_tracking;    /* 1: count live/peak bytes and calls per
+                                  domain (pyembed_alloc_stats(); Python:
+                                  _pyembed.alloc_stats()) */
+    const pyembed_allocator_funcs *allocator_custom; /* BACKEND_CUSTOM (copied) */
+    const pyembed_module *modules; /* module_count extra built-in modules */
+    size_t module_count;
+    /* version 4 */
     int parse_argv;            /* with RUN_BLOB, 1: an argv whose first
                                   argument is one of python3's options
                                   (-c, -m, -, -O, -X, --version...) is a
@@ -160,18 +307,85 @@ PYEMBED_API int pyembed_interp_run(pyembed_interp *it, int *exit_status);
  *  and reported as PYEMBED_EPYTHON. */
 PYEMBED_API int pyembed_exec(pyembed_interp *it, const char *code);
 /** Imports module, calls its attribute func with one str argument (or no
- *  argument if arg is NULL) and stores str(result) as a malloc'd UTF-8
- *  string in *out (caller frees). */
+ *  argument if arg is NULL) and stores str(result) as a UTF-8 string in
+ *  *out (release with pyembed_free()). A Python exception is printed. */
 PYEMBED_API int pyembed_call(pyembed_interp *it, char **out, const char *module,
                              const char *func, const char *arg);
+
+/** Calls module.func(*args) (module NULL: __main__; func may be dotted,
+ *  "Class.method") and converts the result to type want into *out (out
+ *  NULL: discarded). want INT needs an int that fits int64, FLOAT a real
+ *  number, STR a str, BYTES a bytes-like object, BOOL takes the truth
+ *  value, NONE discards, OBJECT gives a new reference, ANY converts by
+ *  type. A Python exception (or a result that does not convert) is
+ *  PYEMBED_EPYTHON with its type and message in pyembed_interp_errmsg()
+ *  and the formatted traceback in pyembed_interp_traceback(); nothing is
+ *  printed. *out is NONE on failure. */
+PYEMBED_API int pyembed_call_values(pyembed_interp *it, pyembed_value *out, int want,
+                                    const char *module, const char *func,
+                                    const pyembed_value *args, size_t nargs);
+/** Evaluates expression expr in __main__'s namespace into *out (as
+ *  pyembed_call_values converts results). */
+PYEMBED_API int pyembed_eval(pyembed_interp *it, pyembed_value *out, int want,
+                             const char *expr);
+/** Imports module; *out (if not NULL) receives it as an OBJECT. */
+PYEMBED_API int pyembed_import(pyembed_interp *it, pyembed_value *out, const char *module);
+
+/** Argument constructors (borrowed: nothing is copied). str: NUL-
+ *  terminated UTF-8; strn: len bytes of UTF-8; object: a PyObject *. */
+PYEMBED_API pyembed_value pyembed_value_none(void);
+PYEMBED_API pyembed_value pyembed_value_bool(int b);
+PYEMBED_API pyembed_value pyembed_value_int(int64_t i);
+PYEMBED_API pyembed_value pyembed_value_float(double f);
+PYEMBED_API pyembed_value pyembed_value_str(const char *s);
+PYEMBED_API pyembed_value pyembed_value_strn(const char *s, size_t len);
+PYEMBED_API pyembed_value pyembed_value_bytes(const void *p, size_t len);
+PYEMBED_API pyembed_value pyembed_value_object(void *pyobject);
+/** Releases what a result owns (PYEMBED_VALUE_OWNED: buffer or reference;
+ *  takes the GIL for a reference) and sets *v to NONE; values without the
+ *  flag, and NULL, are left alone. Release OBJECT results before
+ *  pyembed_interp_free(). */
+PYEMBED_API void pyembed_value_clear(pyembed_value *v);
+/** Frees a buffer the library returned (pyembed_call's *out). NULL ok. */
+PYEMBED_API void pyembed_free(void *p);
+
+/** Takes the GIL for the calling thread (any thread; nests). */
+PYEMBED_API int pyembed_gil_acquire(pyembed_interp *it);
+/** Ends the calling thread's innermost pyembed_gil_acquire(). With none
+ *  outstanding, gives up the GIL the thread holds anyway (the creating
+ *  thread after pyembed_interp_create(); a thread inside a C function
+ *  Python called, around long native work) until its next
+ *  pyembed_gil_acquire(). PYEMBED_ESTATE if it holds no GIL. */
+PYEMBED_API int pyembed_gil_release(pyembed_interp *it);
 /** Finalises CPython (if still running) and frees it. NULL is a no-op. */
 PYEMBED_API void pyembed_interp_free(pyembed_interp *it);
-/** Detail of the last failure ("" if none). */
+/** Detail of the last failure ("" if none): of create, or, once the
+ *  interpreter runs, of the calling thread's last failed call. Valid until
+ *  that thread's next failure. */
 PYEMBED_API const char *pyembed_interp_errmsg(const pyembed_interp *it);
+/** Python traceback text ("Traceback (most recent call last):\n ...
+ *  Type: message\n") of the calling thread's last PYEMBED_EPYTHON from
+ *  pyembed_call_values/eval/import, "" if none. Valid as errmsg is. */
+PYEMBED_API const char *pyembed_interp_traceback(const pyembed_interp *it);
 /** Static text for an error code. */
 PYEMBED_API const char *pyembed_strerror(int code);
 /** PYEMBED_VERSION_NUMBER of the library actually linked. */
 PYEMBED_API int pyembed_version_number(void);
+
+/** 1 when allocator backend b can be used in this process (built in and,
+ *  for mimalloc, its library loadable), else 0. */
+PYEMBED_API int pyembed_alloc_backend_available(int backend);
+/** Name of backend b ("pymalloc", "malloc", "mimalloc", "jemalloc",
+ *  "custom"; "default"), or NULL for an unknown value. */
+PYEMBED_API const char *pyembed_alloc_backend_name(int backend);
+/** Counters of domain (enum pyembed_alloc_domain) into *out:
+ *  PYEMBED_ESTATE unless an interpreter was created with
+ *  allocator_tracking, PYEMBED_EINVAL for a bad domain. Safe from any
+ *  thread, before and after pyembed_interp_free(). */
+PYEMBED_API int pyembed_alloc_stats(pyembed_alloc_counters *out, int domain);
+/** Sets every domain's peak_bytes to its live_bytes (PYEMBED_ESTATE
+ *  without tracking). */
+PYEMBED_API int pyembed_alloc_reset_peak(void);
 
 /** One call: runs module as __main__ from the blob in the executable at
  *  exe_path (NULL: this executable) with sys.argv = argv, returning the

@@ -23,7 +23,8 @@ static const size_t config_end[] = {
     0,                       /* 0: no such version */
     END_OF(fast_exit),       /* 1 */
     END_OF(child_commands),  /* 2: + child_commands */
-    END_OF(parse_argv),      /* 3: + parse_argv */
+    END_OF(module_count),    /* 3: + allocator_backend .. module_count */
+    END_OF(parse_argv),      /* 4: + parse_argv */
 };
 
 _Static_assert(sizeof config_end / sizeof config_end[0] == PYEMBED_CONFIG_VERSION + 1,
@@ -44,6 +45,7 @@ static void config_defaults(pyembed_config *c)
     c->sys_frozen = 1;
     c->install_signal_handlers = 1;
     c->child_commands = 1;
+    c->allocator_backend = PYEMBED_BACKEND_DEFAULT; /* version 3: all 0/NULL */
 }
 
 int pyembed_config_init(pyembed_config *cfg, unsigned version)
@@ -99,6 +101,9 @@ static int check_run(pyembed_interp *it, const pyembed_config *c)
     return PYEMBED_OK;
 }
 
+static int check_alloc(pyembed_interp *it, const pyembed_config *c);
+static int check_modules(pyembed_interp *it, const pyembed_config *c);
+
 /* Checks the enum and range fields of c (a complete current config). */
 static int check_fields(pyembed_interp *it, const pyembed_config *c)
 {
@@ -123,6 +128,67 @@ static int check_fields(pyembed_interp *it, const pyembed_config *c)
     if (c->resources == PYEMBED_RESOURCES_NONE && !c->filesystem_importer)
         return pyembed__fail(it, PYEMBED_EINVAL, "no resources and no filesystem "
                              "importer: nothing could be imported");
+    return check_alloc(it, c) || check_modules(it, c) ? PYEMBED_EINVAL : PYEMBED_OK;
+}
+
+/* 1 when v is 0 or 1. */
+static int is_flag(int v)
+{
+    return v == 0 || v == 1;
+}
+
+/* Checks the version-3 allocator fields of c (their combination with the
+ * blob's choice is checked by alloc.c). */
+static int check_alloc(pyembed_interp *it, const pyembed_config *c)
+{
+    const pyembed_allocator_funcs *a = c->allocator_custom;
+    if (c->allocator_backend < PYEMBED_BACKEND_DEFAULT ||
+        c->allocator_backend > PYEMBED_BACKEND_CUSTOM)
+        return pyembed__fail(it, PYEMBED_EINVAL, "bad allocator_backend value %d",
+                             c->allocator_backend);
+    if (c->allocator_domains & ~0xFu)
+        return pyembed__fail(it, PYEMBED_EINVAL, "allocator_domains has unknown bits 0x%x",
+                             c->allocator_domains & ~0xFu);
+    if (!is_flag(c->allocator_debug) || !is_flag(c->allocator_tracking))
+        return pyembed__fail(it, PYEMBED_EINVAL,
+                             "allocator_debug and allocator_tracking must be 0 or 1");
+    if (c->allocator_backend == PYEMBED_BACKEND_CUSTOM &&
+        (!a || !a->malloc || !a->calloc || !a->realloc || !a->free))
+        return pyembed__fail(it, PYEMBED_EINVAL, "allocator_backend CUSTOM needs "
+                             "allocator_custom with all four functions");
+    return PYEMBED_OK;
+}
+
+/* Checks config.modules entry m (i: its index). */
+static int check_module(pyembed_interp *it, const pyembed_module *m, size_t i)
+{
+    if (!m->name || !pyembed__module_name_ok(m->name) || strchr(m->name, '.'))
+        return pyembed__fail(it, PYEMBED_EINVAL, "modules[%zu]: name must be a top-level "
+                             "module name", i);
+    if (!m->init == !m->function_count || (m->function_count && !m->functions))
+        return pyembed__fail(it, PYEMBED_EINVAL, "modules[%zu] '%s': give either init or "
+                             "functions", i, m->name);
+    for (size_t j = 0; j < m->function_count; j++)
+        if (!m->functions[j].name || !*m->functions[j].name || !m->functions[j].fn)
+            return pyembed__fail(it, PYEMBED_EINVAL, "modules[%zu] '%s': function %zu needs "
+                                 "a name and fn", i, m->name, j);
+    return PYEMBED_OK;
+}
+
+/* Checks config.modules: valid entries, no name twice. */
+static int check_modules(pyembed_interp *it, const pyembed_config *c)
+{
+    if (c->module_count && !c->modules)
+        return pyembed__fail(it, PYEMBED_EINVAL, "module_count %zu without modules",
+                             c->module_count);
+    for (size_t i = 0; i < c->module_count; i++) {
+        if (check_module(it, &c->modules[i], i))
+            return PYEMBED_EINVAL;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(c->modules[j].name, c->modules[i].name))
+                return pyembed__fail(it, PYEMBED_EINVAL, "module '%s' given twice",
+                                     c->modules[i].name);
+    }
     return PYEMBED_OK;
 }
 
@@ -137,9 +203,9 @@ static int read_versioned(pyembed_interp *it, const pyembed_config *c)
                              "PYEMBED_CONFIG_VERSION))", c->version, PYEMBED_CONFIG_VERSION);
     config_defaults(&it->cfg);
     memcpy(&it->cfg, c, n);
-    /* Before version 3, child_commands = 1 also meant any `-c CODE` and
+    /* Before version 4, child_commands = 1 also meant any `-c CODE` and
      * `-m MOD`: what parse_argv = 1 does now. */
-    if (c->version < 3)
+    if (c->version < 4)
         it->cfg.parse_argv = it->cfg.child_commands;
     it->cfg.version = PYEMBED_CONFIG_VERSION; /* complete from here on */
     return PYEMBED_OK;
@@ -171,6 +237,55 @@ static int copy_argv(pyembed_interp *it, const pyembed_config *c)
     return 0;
 }
 
+/* Copies module m into *dst (strings and the function table). */
+static int copy_module(pyembed_cmodule *dst, const pyembed_module *m)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->init = m->init;
+    if (!(dst->name = strdup(m->name)))
+        return -1;
+    if (!m->function_count)
+        return 0;
+    if (!(dst->functions = calloc(m->function_count, sizeof *dst->functions)))
+        return -1;
+    for (size_t j = 0; j < m->function_count; dst->function_count = ++j) {
+        dst->functions[j] = m->functions[j];
+        if (!(dst->functions[j].name = strdup(m->functions[j].name)))
+            return -1; /* function_count covers the names copied so far */
+    }
+    return 0;
+}
+
+/* Copies config.modules into it->modules. */
+static int copy_modules(pyembed_interp *it, const pyembed_config *c)
+{
+    if (!c->module_count)
+        return 0;
+    if (!(it->modules = calloc(c->module_count, sizeof *it->modules)))
+        return -1;
+    for (size_t i = 0; i < c->module_count; i++) {
+        it->module_count = i + 1; /* freed by pyembed__config_free_modules */
+        if (copy_module(&it->modules[i], &c->modules[i]))
+            return -1;
+    }
+    return 0;
+}
+
+void pyembed__config_free_modules(pyembed_interp *it)
+{
+    for (size_t i = 0; i < it->module_count; i++) {
+        pyembed_cmodule *m = &it->modules[i];
+        for (size_t j = 0; j < m->function_count; j++)
+            free((char *)m->functions[j].name);
+        free(m->functions);
+        free(m->defs);
+        free(m->name);
+    }
+    free(it->modules);
+    it->modules = NULL;
+    it->module_count = 0;
+}
+
 int pyembed__config_adopt(pyembed_interp *it, const pyembed_config *cfg)
 {
     const pyembed_config *c = &it->cfg;
@@ -181,7 +296,12 @@ int pyembed__config_adopt(pyembed_interp *it, const pyembed_config *cfg)
     if (!it->exe || (c->origin ? dup_opt(&it->origin, c->origin) :
                      !(it->origin = dir_of(it->exe))) ||
         dup_opt(&it->run_module, c->run_module) || dup_opt(&it->run_code, c->run_code) ||
-        dup_opt(&it->module_search_path, c->module_search_path) || copy_argv(it, c))
+        dup_opt(&it->module_search_path, c->module_search_path) || copy_argv(it, c) ||
+        copy_modules(it, c))
         return pyembed__fail(it, PYEMBED_ENOMEM, "out of memory");
+    if (c->allocator_custom) /* borrowed: only the copy is used later */
+        it->alloc.custom = *c->allocator_custom;
+    it->cfg.allocator_custom = NULL;
+    it->cfg.modules = NULL;
     return PYEMBED_OK;
 }

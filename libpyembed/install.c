@@ -8,29 +8,34 @@
  * Only creation and installation: the importer's behaviour is in
  * importer.c and the files below it.
  */
+#include "alloc_int.h"
 #include "importer_int.h"
 #include "pycompat_int.h"
 
 #include <string.h>
 
-static PyMethodDef functions[2]; /* filled from the defs of each file */
+static PyMethodDef functions[8]; /* filled from the defs of each file */
 
 /* The interpreter whose blob sub-interpreters import from (one per
  * process; set when the importer is first installed). */
 static pyembed_interp *installed_for;
 
-static struct PyModuleDef pyembed_module = {
+static struct PyModuleDef runtime_module_def = {
     PyModuleDef_HEAD_INIT, "_pyembed",
-    "pyembed runtime: the in-memory importer for packed resources.", -1,
+    "pyembed runtime: the in-memory importer for packed resources, and the\n"
+    "allocator statistics (alloc_stats).", -1,
     functions, NULL, NULL, NULL, NULL};
 
 PyObject *pyembed__module_init(void)
 {
     PyObject *m;
+    size_t n = 1;
     functions[0] = pyembed__excepthook_def;
+    for (const PyMethodDef *d = pyembed__alloc_methods; d->ml_name && n < 7; d++)
+        functions[n++] = *d; /* functions[7] stays the sentinel */
     if (PyType_Ready(&pyembed__FinderType) < 0 || PyType_Ready(&pyembed__PathEntryType) < 0)
         return NULL;
-    if (!(m = PyModule_Create(&pyembed_module)))
+    if (!(m = PyModule_Create(&runtime_module_def)))
         return NULL;
     if (PyModule_AddObjectRef(m, "PackedImporter", (PyObject *)&pyembed__FinderType) ||
         PyModule_AddObjectRef(m, "PackedPathEntry", (PyObject *)&pyembed__PathEntryType)) {

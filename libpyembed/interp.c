@@ -2,8 +2,9 @@
  * interp.c — the interpreter handle: create, run, free, and the one-call
  * pyembed_run_module(). The top of libpyembed: nothing calls into it.
  */
-#include "pyembed_int.h"
+#include "alloc_int.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,11 @@ static void take_blob_options(pyembed_interp *it)
     it->cfg.site_import = m->site_import;
     it->cfg.filesystem_importer = m->filesystem_importer;
     it->cfg.sys_frozen = m->sys_frozen;
-    it->cfg.allocator = m->allocator;
+    it->cfg.allocator = PYEMBED_ALLOCATOR_DEFAULT; /* the backend says it all */
+    it->cfg.allocator_backend = m->alloc_backend;
+    it->cfg.allocator_domains = m->alloc_domains;
+    it->cfg.allocator_debug = m->alloc_debug;
+    it->cfg.allocator_tracking |= m->alloc_tracking; /* the host may ask too */
     it->cfg.fast_exit = m->fast_exit;
 }
 
@@ -50,6 +55,10 @@ static int apply_blob_run(pyembed_interp *it)
     int rc;
     if (it->cfg.run != PYEMBED_RUN_BLOB)
         return PYEMBED_OK;
+    if (m->alloc_bad[0])
+        return pyembed__fail(it, PYEMBED_ERESOURCES, "blob's metadata says %s, which this "
+                             "runtime does not know (packed by a newer pyembed-pack?)",
+                             m->alloc_bad);
     take_blob_options(it);
     if (m->run == PYEMBED_RUN_MODULE && !m->run_module)
         return pyembed__fail(it, PYEMBED_ERESOURCES, "blob says run=module but names none");
@@ -65,18 +74,20 @@ static int apply_blob_run(pyembed_interp *it)
         return pyembed__fail(it, PYEMBED_ENOMEM, "out of memory");
     it->cfg.parse_argv |= m->parse_argv;
     rc = pyembed__child_command(it);
-    return rc < 0 ? PYEMBED_EINVAL : PYEMBED_OK;
+    return rc < 0 ? rc : PYEMBED_OK; /* <0: its error code (message on it) */
 }
 
 int pyembed_interp_create(pyembed_interp **out, const pyembed_config *cfg)
 {
     static int created; /* CPython allows one main interpreter per process */
+    static atomic_uint_fast64_t last_id;
     pyembed_interp *it;
     int rc;
     if (!out)
         return PYEMBED_EINVAL;
     if (!(*out = it = calloc(1, sizeof *it)))
         return PYEMBED_ENOMEM;
+    it->id = atomic_fetch_add(&last_id, 1) + 1;
     pyembed__meta_clear(&it->meta);
     if (!cfg)
         return pyembed__fail(it, PYEMBED_EINVAL, "cfg is NULL");
@@ -84,7 +95,7 @@ int pyembed_interp_create(pyembed_interp **out, const pyembed_config *cfg)
         return pyembed__fail(it, PYEMBED_ESTATE, "a Python interpreter already "
                              "exists in this process");
     if ((rc = pyembed__config_adopt(it, cfg)) || (rc = open_resources(it)) ||
-        (rc = apply_blob_run(it)))
+        (rc = apply_blob_run(it)) || (rc = pyembed__alloc_prepare(it)))
         return rc;
     created = 1;
     it->state = IT_CREATED;
@@ -99,6 +110,7 @@ int pyembed_interp_run(pyembed_interp *it, int *exit_status)
         return pyembed__fail(it, PYEMBED_ESTATE, "interpreter is not running");
     if (it->cfg.run == PYEMBED_RUN_NONE)
         return pyembed__fail(it, PYEMBED_EINVAL, "nothing configured to run");
+    pyembed__gil_reclaim(); /* in case this thread gave it up */
     *exit_status = pyembed__python_run_main(it);
     it->state = IT_FINISHED;
     return PYEMBED_OK;
@@ -108,8 +120,10 @@ void pyembed_interp_free(pyembed_interp *it)
 {
     if (!it)
         return;
-    if (it->state == IT_RUNNING && Py_IsInitialized())
+    if (it->state == IT_RUNNING && Py_IsInitialized()) {
+        pyembed__gil_reclaim(); /* the creating thread may have released it */
         Py_FinalizeEx();
+    }
     pyembed__ext_cleanup();
     packrs_reader_free(it->reader);
     pyembed__meta_clear(&it->meta);
@@ -121,6 +135,7 @@ void pyembed_interp_free(pyembed_interp *it)
     free(it->module_search_path);
     free(it->run_module);
     free(it->run_code);
+    pyembed__config_free_modules(it); /* after finalising: CPython used them */
     free(it);
 }
 

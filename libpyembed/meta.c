@@ -2,12 +2,18 @@
  * meta.c — the blob's "@pyembed" resource: pyembed's own facts about a
  * blob (docs/runtime.md). Its METADATA field is UTF-8 "key=value" lines;
  * unknown keys are ignored so newer packers stay readable. A run_code
- * entry is the resource's SOURCE field.
+ * entry is the resource's SOURCE field. A value this runtime does not
+ * understand for a key it knows (an allocator from a newer packer) is
+ * remembered and refused when the blob's options are used (interp.c),
+ * never replaced by a default.
  */
 #include "pyembed_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define EQ(v, n, s) ((n) == sizeof(s) - 1 && !memcmp(v, s, n))
 
 void pyembed__meta_clear(pyembed_meta *m)
 {
@@ -19,6 +25,63 @@ void pyembed__meta_clear(pyembed_meta *m)
     m->python_magic = -1;
     m->sys_frozen = 1;
     m->isolated = 1;
+    m->alloc_backend = PYEMBED_BACKEND_PYMALLOC;
+}
+
+/* Remembers value v of key k as not understood (first one only). */
+static void bad_value(pyembed_meta *m, const char *k, size_t kn, const char *v, size_t vn)
+{
+    if (!m->alloc_bad[0])
+        snprintf(m->alloc_bad, sizeof m->alloc_bad, "%.*s=%.*s", (int)(kn > 20 ? 20 : kn), k,
+                 (int)(vn > 24 ? 24 : vn), v);
+}
+
+/* allocator=NAME: the backend, and "debug" (pymalloc with debug hooks). */
+static void apply_allocator(pyembed_meta *m, const char *v, size_t n)
+{
+    static const char *const names[] = {"pymalloc", "malloc", "mimalloc", "jemalloc"};
+    if (EQ(v, n, "debug")) {
+        m->alloc_backend = PYEMBED_BACKEND_PYMALLOC;
+        m->alloc_debug = 1;
+        return;
+    }
+    for (int i = 0; i < 4; i++)
+        if (n == strlen(names[i]) && !memcmp(v, names[i], n)) {
+            m->alloc_backend = PYEMBED_BACKEND_PYMALLOC + i;
+            return;
+        }
+    m->alloc_backend = -1;
+    bad_value(m, "allocator", 9, v, n);
+}
+
+/* allocator_domains=raw,mem,obj,arena (any subset, "" for none). */
+static void apply_domains(pyembed_meta *m, const char *v, size_t n)
+{
+    static const char *const names[] = {"raw", "mem", "obj", "arena"};
+    const char *end = v + n;
+    m->alloc_domains = 0;
+    while (v < end) {
+        const char *comma = memchr(v, ',', (size_t)(end - v));
+        size_t len = comma ? (size_t)(comma - v) : (size_t)(end - v);
+        int i = 0;
+        while (i < 4 && !(len == strlen(names[i]) && !memcmp(v, names[i], len)))
+            i++;
+        if (i == 4) {
+            bad_value(m, "allocator_domains", 17, v, len);
+            return;
+        }
+        m->alloc_domains |= PYEMBED_DOMAIN_BIT(i);
+        v += len + (comma != NULL);
+    }
+}
+
+/* A 0/1 flag value; anything else is remembered as not understood. */
+static int flag(pyembed_meta *m, const char *k, size_t kn, const char *v, size_t vn)
+{
+    if (EQ(v, vn, "0") || EQ(v, vn, "1"))
+        return v[0] == '1';
+    bad_value(m, k, kn, v, vn);
+    return 0;
 }
 
 /* Parses a non-negative decimal of at most 9 digits; -1 if not one. */
@@ -76,9 +139,13 @@ static int apply(pyembed_interp *it, const char *k, size_t kn, const char *v, si
     else if (KEY("parse_argv"))
         m->parse_argv = num == 1;
     else if (KEY("allocator"))
-        m->allocator = vn == 6 && !memcmp(v, "malloc", 6) ? PYEMBED_ALLOCATOR_MALLOC :
-                       vn == 5 && !memcmp(v, "debug", 5) ? PYEMBED_ALLOCATOR_DEBUG :
-                       PYEMBED_ALLOCATOR_DEFAULT;
+        apply_allocator(m, v, vn);
+    else if (KEY("allocator_domains"))
+        apply_domains(m, v, vn);
+    else if (KEY("allocator_debug"))
+        m->alloc_debug |= flag(m, k, kn, v, vn);
+    else if (KEY("allocator_tracking"))
+        m->alloc_tracking = flag(m, k, kn, v, vn);
 #undef KEY
     return PYEMBED_OK;
 }

@@ -20,16 +20,38 @@ typedef struct pyembed_meta {
     char *run_module;
     char *run_code;      /* from the resource's SOURCE field */
     int optimize, isolated, site_import, filesystem_importer, sys_frozen;
-    int allocator;       /* enum pyembed_allocator */
+    int alloc_backend;   /* enum pyembed_alloc_backend; -1: not known here */
+    unsigned alloc_domains;
+    int alloc_debug, alloc_tracking;
+    char alloc_bad[48];  /* the allocator value not understood ("" if none) */
     int fast_exit;
     int parse_argv;      /* pyembed-pack --python-argv */
     char *tcl_library, *tk_library; /* relative to origin (tkinter) */
 } pyembed_meta;
 
+/* What the allocator set-up does (alloc.c), resolved from the config. */
+typedef struct pyembed_alloc_plan {
+    int backend;         /* enum pyembed_alloc_backend, never DEFAULT */
+    unsigned domains;    /* PYEMBED_DOMAIN_BIT()s served by backend */
+    int debug, tracking;
+    int preconfig;       /* PyPreConfig.allocator, or -1: SetAllocator */
+    pyembed_allocator_funcs custom; /* BACKEND_CUSTOM: the host's, copied */
+} pyembed_alloc_plan;
+
+/* The interp's copy of one config.modules entry (strings owned). */
+typedef struct pyembed_cmodule {
+    char *name;
+    pyembed_function *functions; /* names owned */
+    size_t function_count;
+    void *(*init)(void);
+    PyMethodDef *defs;           /* made at registration (cmodule.c) */
+} pyembed_cmodule;
+
 enum { IT_FAILED = 0, IT_CREATED, IT_RUNNING, IT_FINISHED };
 
 struct pyembed_interp {
     int state;
+    uint64_t id;             /* unique in the process (error.c's slots) */
     pyembed_config cfg;      /* strings below are private copies */
     char *exe;               /* absolute path of the executable */
     char *origin;            /* directory for filesystem-relative files */
@@ -42,6 +64,9 @@ struct pyembed_interp {
                                 runmain.c without a Python caller frame */
     packrs_reader *reader;   /* NULL with RESOURCES_NONE */
     pyembed_meta meta;
+    pyembed_alloc_plan alloc;
+    pyembed_cmodule *modules;
+    size_t module_count;
     char errmsg[512];
 };
 
@@ -55,6 +80,10 @@ int pyembed__fail(pyembed_interp *it, int code, const char *fmt, ...)
 /* error.c: records the pending Python exception's text on it (clearing
  * it) and returns EPYTHON. */
 int pyembed__fail_python(pyembed_interp *it, const char *what);
+/* error.c: the same for a host call: also keeps the formatted traceback
+ * (pyembed_interp_traceback); ENOMEM when our own copy of the text could
+ * not be made is not an error (the traceback is then ""). */
+int pyembed__fail_exception(pyembed_interp *it, const char *what);
 
 /* fastexit.c: after the entry module ended (finished_ok) or raised,
  * exits the process without finalising objects if the outcome is a plain
@@ -64,6 +93,8 @@ int pyembed__fast_exit(int finished_ok);
 /* config.c: reads the caller's cfg (only the fields its version has),
  * checks it and fills it's private copies. */
 int pyembed__config_adopt(pyembed_interp *it, const pyembed_config *cfg);
+/* config.c: frees the copies of config.modules. */
+void pyembed__config_free_modules(pyembed_interp *it);
 /* config.c: 1 when s is a dotted module name (no empty part). */
 int pyembed__module_name_ok(const char *s);
 /* meta.c: reads "@pyembed" from it->reader into it->meta (absent is ok). */
@@ -74,6 +105,34 @@ void pyembed__meta_clear(pyembed_meta *m);
  * argv starting with one of python's options): 1 python's (it->python_cmdline set, or
  * the --multiprocessing-fork entry in run_code), 0 the app's, <0 error. */
 int pyembed__child_command(pyembed_interp *it);
+
+/* value.c: v as a new Python object (index names the argument in
+ * messages), or NULL with an exception. */
+PyObject *pyembed__value_to_py(const pyembed_value *v, size_t index);
+/* value.c: o converted to type want (enum pyembed_type) into an owned
+ * *out: 0, PYEMBED_EPYTHON with an exception set, or PYEMBED_ENOMEM
+ * (our copy failed; no exception). *out is NONE on failure. */
+int pyembed__value_from_py(pyembed_value *out, PyObject *o, int want);
+/* value.c: o as a borrowed value of its own type (valid while o lives);
+ * 0, or -1 with an exception. */
+int pyembed__value_borrow(pyembed_value *out, PyObject *o);
+
+/* gil.c: the calling thread's pyembed_gil_acquire() stack. */
+typedef struct pyembed_gil_stack {
+    unsigned depth;
+    uint64_t locked;      /* bit d: acquire d found the GIL already held */
+    PyThreadState *saved; /* a release with an empty stack */
+} pyembed_gil_stack;
+/* gil.c: around a C callback: a fresh stack (outer saved), and on leaving
+ * the GIL held again and the outer stack back. */
+void pyembed__gil_enter_callback(pyembed_gil_stack *outer);
+void pyembed__gil_leave_callback(const pyembed_gil_stack *outer);
+/* gil.c: makes the calling thread hold the GIL for finalisation. */
+void pyembed__gil_reclaim(void);
+
+/* cmodule.c: puts it's config.modules into CPython's inittab (before
+ * Py_PreInitialize). */
+int pyembed__cmodules_register(pyembed_interp *it);
 
 /* extload.c: creates extension module `spec` from in-memory bytes. */
 PyObject *pyembed__ext_create(PyObject *spec, const void *so, size_t len,

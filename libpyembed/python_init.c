@@ -4,7 +4,9 @@
  * The sequence (docs/runtime.md §1); its version-bound steps are calls
  * into pycompat.c, the only CPython-version-specific file:
  *   1. Py_PreInitialize: python3's preconfig (locale coercion, UTF-8 mode
- *      rules) so text I/O matches `python3 -I`.
+ *      rules) so text I/O matches `python3 -I`; then the allocator plan
+ *      (alloc.c) is installed, before anything is allocated that must
+ *      outlive it.
  *   2. Py_InitializeFromConfig stopping after the "core" phase
  *      (pyembed__compat_config): builtins, sys and the frozen importlib
  *      bootstrap only.
@@ -20,7 +22,7 @@
  * sys.argv as given) and, when childcmd.c found a python command line,
  * python's (CPython parses argv and applies its options as python3 does).
  */
-#include "pyembed_int.h"
+#include "alloc_int.h"
 #include "pycompat_int.h"
 #include "platform_int.h"
 
@@ -222,15 +224,14 @@ static int preinit(pyembed_interp *it)
         pre.use_environment = it->cfg.use_environment && !it->cfg.isolated;
         pre.parse_argv = 0;
     }
-    if (it->cfg.allocator == PYEMBED_ALLOCATOR_MALLOC)
-        pre.allocator = PYMEM_ALLOCATOR_MALLOC;
-    else if (it->cfg.allocator == PYEMBED_ALLOCATOR_DEBUG)
-        pre.allocator = PYMEM_ALLOCATOR_PYMALLOC_DEBUG;
+    pre.allocator = pyembed__alloc_preconfig(it);
     if (it->python_cmdline)
         st = Py_PreInitializeFromBytesArgs(&pre, it->cfg.argc, it->argv);
     else
         st = Py_PreInitialize(&pre);
-    return PyStatus_Exception(st) ? status_fail(it, st, "pre-initialisation") : 0;
+    if (PyStatus_Exception(st))
+        return status_fail(it, st, "pre-initialisation");
+    return pyembed__alloc_install(it);
 }
 
 /* The virtual __file__ of frozen module m, or NULL without error when m
@@ -327,10 +328,11 @@ int pyembed__python_init(pyembed_interp *it)
     PyConfig c;
     PyStatus st;
     int rc;
-    if (it->reader && (PyImport_AppendInittab("_pyembed", pyembed__module_init) < 0 ||
-                       PyImport_AppendInittab("encodings", pyembed__encodings_shim) < 0))
+    /* _pyembed always: alloc_stats is there even without a blob */
+    if (PyImport_AppendInittab("_pyembed", pyembed__module_init) < 0 ||
+        (it->reader && PyImport_AppendInittab("encodings", pyembed__encodings_shim) < 0))
         return pyembed__fail(it, PYEMBED_EINIT, "PyImport_AppendInittab failed");
-    if ((rc = tcl_env(it)) || (rc = preinit(it)))
+    if ((rc = pyembed__cmodules_register(it)) || (rc = tcl_env(it)) || (rc = preinit(it)))
         return rc;
     PyConfig_InitPythonConfig(&c);
     st = fill_config(it, &c);

@@ -1,6 +1,8 @@
 #!/bin/sh
 # setup-deps.sh — installs pyembed's build and test dependencies on Debian 12
 # (idempotent: apt-get skips what is already there). Run as root.
+# libmimalloc-dev / libjemalloc-dev: the allocator backends (meson options
+# mimalloc/jemalloc, on where found).
 #   --test  also what the test suites use: valgrind, clang, the Debian
 #           Python packages the real-package tests pack (pip, setuptools,
 #           wheel for offline local installs; PyYAML, Jinja2, numpy), and
@@ -15,7 +17,8 @@
 set -eu
 PKGS="build-essential meson ninja-build pkg-config zlib1g-dev libxxhash-dev
       libpython3.11-dev python3.11 libexpat1-dev libcmocka-dev binutils
-      libarchive-dev zstd libzstd-dev libcurl4-openssl-dev"
+      libarchive-dev zstd libzstd-dev libcurl4-openssl-dev
+      libmimalloc-dev libjemalloc-dev"
 # The static libraries a distribution's extension modules link (dist build)
 DIST_PKGS="libssl-dev libsqlite3-dev libffi-dev liblzma-dev libbz2-dev uuid-dev
       libncurses-dev debian-keyring gpgv"

@@ -1,7 +1,8 @@
 /*
  * distmod.c — the distribution functions of "_pyembed_pack": archives
- * (driver/dist/archive.c) and pack-time linking (driver/link/link.c) for
- * the Python side of `dist build` and `build --distribution`. Failures
+ * (driver/dist/archive.c), downloads (driver/dist/fetch.c) and pack-time
+ * linking (driver/link/link.c) for the Python side of `dist build`,
+ * `dist fetch` and `build --distribution`. Failures
  * raise OSError with the C side's one-line message.
  */
 #define PY_SSIZE_T_CLEAN
@@ -73,6 +74,27 @@ static PyObject *archive_read_member(PyObject *mod, PyObject *args)
     b = PyBytes_FromStringAndSize(data, (Py_ssize_t)len);
     free(data);
     return b;
+}
+
+/* fetch(url, dest, progress, connect_timeout, low_speed_time, retries,
+ *       backoff_ms) -> (sha256 hex, size) */
+static PyObject *fetch(PyObject *mod, PyObject *args)
+{
+    dist_fetch_options o;
+    char err[1024], sha[65] = "";
+    uint64_t size = 0;
+    int rc;
+    (void)mod;
+    dist_fetch_options_init(&o);
+    if (!PyArg_ParseTuple(args, "ssp|llil", &o.url, &o.dest, &o.progress, &o.connect_timeout,
+                          &o.low_speed_time, &o.retries, &o.backoff_ms))
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    rc = dist_fetch(&o, sha, &size, err, sizeof err);
+    Py_END_ALLOW_THREADS
+    if (rc)
+        return PyErr_Format(PyExc_OSError, "%s", err);
+    return Py_BuildValue("(sK)", sha, (unsigned long long)size);
 }
 
 /* NULL-terminated array of the UTF-8 strings in sequence seq (borrowed
@@ -165,4 +187,6 @@ PyMethodDef pack__dist_methods[] = {
     {"archive_read_member", archive_read_member, METH_VARARGS,
      "Read one file member of a tar archive."},
     {"link", link_driver, METH_VARARGS, "Compile and link a driver (driver/link/link.c)."},
+    {"fetch", fetch, METH_VARARGS,
+     "Download a URL into a file, hashing it (driver/dist/fetch.c)."},
     {NULL, NULL, 0, NULL}};

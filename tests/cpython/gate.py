@@ -3,9 +3,9 @@
     python3.11 tests/cpython/gate.py --pack BUILD/driver/pyembed-pack [--work DIR]
         [--modules test_json,test_re] [--jobs 2] [--json OUT.json]
 
-Runs each test module of MODULES stock (python3.11 -I in a private virtual
-environment whose site puts the suite first on sys.path, for its child
-processes too) and packed, in two layouts built here: everything in memory, and
+Runs each test module of MODULES stock (python3.11 -I, in a private mount
+namespace where the suite is where libpython3.11-testsuite installs it,
+for its child processes too) and packed, in two layouts built here: everything in memory, and
 the `test` package filesystem-relative (which separates the runtime's
 fidelity from the suite's own use of files). Prints a bench-style table of
 tests passed per module and the totals, and exits 1 unless, over the
@@ -146,26 +146,38 @@ def outcome(argv, cwd, timeout):
     return {}, time.monotonic() - t0
 
 
+# Mounted over the interpreter's own library in the stock run's mount
+# namespace: where Debian's libpython3.11-testsuite installs the suite.
+SUITE_DIRS = ("test", "unittest", "ctypes")
+MOUNT = "set -e\n" + "".join('mount --bind "$1/%s" %s/%s\n' % (d, STDLIB, d) for d in SUITE_DIRS) \
+    + 'shift\nexec "$@"\n'
+
+
 def stock_python(work, tree):
-    """A private virtual environment of python3.11 whose site puts TREE
-    first on sys.path (a .pth file), so the stock run's child processes
-    (`sys.executable -c 'from test.x import …'`) see the same suite as the
-    packed executable's; returns its python."""
-    venv = os.path.join(work, "venv")
-    python = os.path.join(venv, "bin", "python3.11")
-    if not os.path.exists(python):
-        subprocess.run([PYTHON, "-m", "venv", "--without-pip", venv], check=True)
-    site = glob.glob(os.path.join(venv, "lib", "python3.11", "site-packages"))[0]
-    with open(os.path.join(site, "zz_pyembed_gate.pth"), "w") as f:
-        f.write("import sys; sys.path.insert(0, %r)\n" % tree)
-    return python
+    """The command prefix of the stock run: /usr/bin/python3.11 itself, in
+    a private mount namespace where TREE's test, unittest and ctypes are
+    bind-mounted over /usr/lib/python3.11's, as if libpython3.11-testsuite
+    were installed. So the stock run and the child processes its tests
+    start (`sys.executable -c 'from test.x import …'`, with -I or -E) see
+    the same suite as the packed executable's, with python's own
+    sys.executable, prefix, site and sysconfig (a virtual environment or
+    PYTHONPATH would change what test_sys, test_site, test_sysconfig, …
+    check). Needs unshare(1) and CAP_SYS_ADMIN, or user namespaces (then
+    the user is mapped to itself)."""
+    unshare = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-c", "-m"]
+    argv = unshare + ["--propagation", "private", "sh", "-c", MOUNT, "sh", tree]
+    r = run(argv + [PYTHON, "-I", "-c", "import test.test_json, unittest.test, ctypes.test"])
+    if r.returncode != 0:
+        sys.exit("gate: the stock run needs a mount namespace (%s):\n%s"
+                 % (" ".join(unshare), r.stderr))
+    return argv + [PYTHON]
 
 
 def run_module(name, exes, stock, work):
     """{variant: result} of test module name, stock and each packed layout."""
     timeout = SLOW.get(name, TIMEOUT)
     res = {}
-    for variant, argv in [("stock", [stock, "-I", os.path.join(HERE, "gate_runner.py"), name])] + [
+    for variant, argv in [("stock", stock + ["-I", os.path.join(HERE, "gate_runner.py"), name])] + [
             (layout, [exe, "-I", "-m", "gate_runner", name]) for layout, exe in exes.items()]:
         cwd = os.path.join(work, "cwd", variant, name)
         shutil.rmtree(cwd, ignore_errors=True)

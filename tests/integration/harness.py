@@ -94,6 +94,13 @@ def host_dynload_dir():
                           check=True, capture_output=True, text=True).stdout.strip()
 
 
+def needs_cp311(reason):
+    """Skips a test unless the target is a CPython 3.11 (the host's or a 3.11
+    distribution): reason names the cp311 binary it uses (Debian's)."""
+    return unittest.skipUnless(CACHE_TAG == "cpython-311", "needs a CPython 3.11 target: "
+                               + reason)
+
+
 def host_python_only(reason):
     """Skips a test when packing against a distribution: reason says what
     only the host's Python has (Debian's cp311 extension packages, say)."""

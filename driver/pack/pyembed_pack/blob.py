@@ -19,7 +19,7 @@ def add_files(w, name, field, files, compress):
         w.add_field(name, field, key, read(path), compress)
 
 
-def add_module(w, m, comp, spec, target, fs_packages):
+def add_module(w, m, comps, spec, target, fs_packages):
     """Adds m's resource: bytecode, source (by policy) and data in memory,
     or, for a filesystem-relative module, its files on disk and an FS_PATH.
     Modules frozen into the target's libpython are left out (the runtime's
@@ -38,16 +38,17 @@ def add_module(w, m, comp, spec, target, fs_packages):
         namespace_files(m, spec, prefix)
         return
     if prefix is not None:
-        rel = module_files(m, comp, spec, target, prefix)
+        rel = module_files(m, comps, spec, target, prefix)
         w.add_field(m.name, P.FIELD_FS_PATH, None, rel.encode(), False)
         return
     if m.kind == "extension":
         w.add_field(m.name, P.FIELD_EXTENSION, None, read(m.path), spec.compress)
     elif m.path:
-        code = comp.bytecode(m)
-        if code is not None:
-            w.add_field(m.name, P.FIELD_BYTECODE + spec.optimize, None, code, spec.compress)
-        if code is None or spec.sources == "all" or (spec.sources == "app" and m.origin == "app"):
+        codes = {level: comps[level].bytecode(m) for level in spec.levels_of(m)}
+        for level, code in codes.items():
+            if code is not None:
+                w.add_field(m.name, P.FIELD_BYTECODE + level, None, code, spec.compress)
+        if None in codes.values() or spec.packs_source(m):
             w.add_field(m.name, P.FIELD_SOURCE, None, m.source(), spec.compress)
     add_files(w, m.name, P.FIELD_DATA_FILE, m.data, spec.compress)
 
@@ -58,8 +59,15 @@ def metadata(spec, target, extra=()):
              f"python_version={target.version_string}",
              "python_full_version=" + ".".join(map(str, target.version)),
              f"run={spec.run}", f"optimize={spec.optimize}", "isolated=1", "site_import=0",
-             "filesystem_importer=0", "sys_frozen=1", f"allocator={spec.allocator}",
+             "filesystem_importer=0", f"sys_frozen={int(spec.sys_frozen)}",
+             f"allocator={spec.allocator}",
              f"fast_exit={int(spec.fast_exit)}", f"parse_argv={int(spec.python_argv)}"]
+    if spec.allocator_domains is not None:
+        lines.append("allocator_domains=" + ",".join(spec.allocator_domains))
+    if spec.allocator_debug:
+        lines.append("allocator_debug=1")
+    if spec.allocator_tracking:
+        lines.append("allocator_tracking=1")
     if spec.run_module:
         lines.append(f"run_module={spec.run_module}")
     if target.distribution_id:
@@ -67,7 +75,7 @@ def metadata(spec, target, extra=()):
     return ("\n".join(lines + list(extra)) + "\n").encode()
 
 
-def serialise(spec, target, selection, comp, log):
+def serialise(spec, target, selection, comps, log):
     """The blob bytes of selection: every packed module, then the metadata
     (and the --run-code source)."""
     w = P.Writer()
@@ -75,7 +83,7 @@ def serialise(spec, target, selection, comp, log):
     why = selection.trace.reached_by if selection.trace else {}
     for i, m in enumerate(packed):
         log.module(i, len(packed), m.name, why.get(m.name) or m.origin)
-        add_module(w, m, comp, spec, target, selection.fs_packages)
+        add_module(w, m, comps, spec, target, selection.fs_packages)
     log.modules_done()
     extra = tcltk.copy_libraries(spec, target) if "_tkinter" in selection.chosen else []
     if extra:

@@ -7,12 +7,22 @@ import shlex
 import sys
 
 from .errors import PackError
-from .spec import BuildSpec
+from .spec import BuildSpec, allocator_problem, canonical_levels
+
+
+CONFIG_NOTE = ("Without -o, `pyembed-pack build [TARGET...] [--config FILE]` builds the "
+               "targets of a config file (pyembed.bzl; docs/config.md).")
+TEST_PATTERNS = ("test", "tests", "*.test", "*.tests")  # --exclude-test-packages
+
+
+ALLOCATORS = ["pymalloc", "malloc", "debug", "mimalloc", "jemalloc"]
+DOMAINS = ("raw", "mem", "obj", "arena")
 
 
 def parser(cmd):
     """The argparse parser of `pyembed-pack CMD`."""
-    p = argparse.ArgumentParser(prog=f"pyembed-pack {cmd}")
+    p = argparse.ArgumentParser(prog=f"pyembed-pack {cmd}",
+                                epilog=CONFIG_NOTE if cmd == "build" else None)
     p.add_argument("script", nargs="?", metavar="SCRIPT.py",
                    help="the app as one file: its directory is the module path, its "
                         "name the module to run and (without -o) the output's name")
@@ -71,15 +81,48 @@ def parser(cmd):
                         "with an option (-c CODE, -m MOD, -O, -X ..., a script after "
                         "options, -) is parsed and run as python3 would; without this, "
                         "argv is the app's (multiprocessing's own re-executions excepted)")
-    p.add_argument("--allocator", choices=["pymalloc", "malloc", "debug"], default="pymalloc",
-                   help="memory allocator of the packed app (malloc: for valgrind)")
+    p.add_argument("--allocator", choices=ALLOCATORS, default="pymalloc",
+                   help="memory allocator of the packed app (malloc: for valgrind; debug: "
+                        "pymalloc with CPython's debug hooks)")
+    p.add_argument("--allocator-domains", metavar="LIST",
+                   help="comma-separated CPython domains the allocator serves: raw, mem, obj, "
+                        "arena (default raw,mem,obj; not with pymalloc/debug)")
+    p.add_argument("--allocator-debug", action="store_true",
+                   help="CPython's debug hooks over the allocator (buffer overruns, "
+                        "use after free, API mismatches)")
+    p.add_argument("--allocator-tracking", action="store_true",
+                   help="count live and peak bytes per domain (_pyembed.alloc_stats())")
     dist = p.add_mutually_exclusive_group()
-    dist.add_argument("--distribution", metavar="ARCHIVE|DIR",
+    dist.add_argument("--distribution", metavar="ARCHIVE|DIR|URL",
                       help="pack against this python-build-standalone style distribution "
-                           "(its interpreter compiles; a driver is linked for it)")
+                           "(its interpreter compiles; a driver is linked for it); a URL is "
+                           "downloaded once into the local store")
     dist.add_argument("--python", metavar="X.Y",
                       help="pack against the newest CPython X.Y in the local distribution "
                            "store (made by `pyembed-pack dist build --python X.Y`)")
+    p.add_argument("--sha256", metavar="HEX",
+                   help="SHA-256 of the --distribution archive (required for a remote URL)")
+    p.add_argument("--package-root", action="append", default=[], metavar="DIR=PKG[,PKG...]",
+                   help="pack only these top-level packages/modules of DIR")
+    p.add_argument("--pip-env", action="append", default=[], metavar="NAME=VALUE",
+                   help="environment variable for pip")
+    p.add_argument("--exclude-test-packages", action="store_true",
+                   help="leave out every test/tests package (--exclude test tests *.test *.tests)")
+    p.add_argument("--extension-module-filter", default="all",
+                   choices=["all", "minimal", "no-libraries", "no-copyleft"],
+                   help="which of the target's standard extension modules are packed "
+                        "(a distribution: built into its driver)")
+    p.add_argument("--no-in-memory-extensions", action="store_true",
+                   help="extension modules go to the --resources-fallback directory")
+    p.add_argument("--no-stdlib-data", action="store_true",
+                   help="leave out the data files of standard library packages")
+    p.add_argument("--bytecode-level", action="append", type=int, choices=[0, 1, 2],
+                   default=[], metavar="N",
+                   help="pack bytecode of optimisation level N (repeatable; default: "
+                        "--optimize's)")
+    p.add_argument("--no-sys-frozen", action="store_true", help="do not set sys.frozen")
+    p.add_argument("--print-spec", action="store_true",
+                   help="print the build spec as JSON and build nothing")
     p.add_argument("--stdlib-dir")    # default: the target's (target.py)
     p.add_argument("--dynload-dir")
     p.add_argument("--no-cache", action="store_true", help="do not use the bytecode cache")
@@ -111,6 +154,28 @@ def fs_packages(values):
         name, _, prefix = value.partition("=")
         pairs[name] = check_prefix(prefix or "lib")
     return tuple(pairs.items())
+
+
+def package_roots(values):
+    """(absolute root, names) pairs of the --package-root DIR=PKG,... values."""
+    out = []
+    for value in values:
+        root, sep, names = value.rpartition("=")
+        if not sep or not root or not names:
+            raise PackError(f"--package-root {value}: expected DIR=PKG[,PKG...]")
+        out.append((os.path.abspath(root), tuple(n for n in names.split(",") if n)))
+    return tuple(out)
+
+
+def pip_env(values):
+    """Sorted (name, value) pairs of --pip-env NAME=VALUE."""
+    env = {}
+    for value in values:
+        name, sep, v = value.partition("=")
+        if not sep or not name:
+            raise PackError(f"--pip-env {value}: expected NAME=VALUE")
+        env[name] = v
+    return tuple(sorted(env.items()))
 
 
 def pip_args(ns):
@@ -156,36 +221,96 @@ def script_defaults(ns):
     ns.output = ns.output or stem
 
 
+def allocator_domains(ns):
+    """The --allocator-domains names (None: the backend's default)."""
+    if ns.allocator_domains is None:
+        return None
+    names = tuple(d for d in ns.allocator_domains.split(",") if d)
+    bad = [d for d in names if d not in DOMAINS]
+    if bad or len(set(names)) != len(names):
+        raise PackError(f"--allocator-domains: expected a comma-separated list of "
+                        f"{', '.join(DOMAINS)}, got {ns.allocator_domains!r}")
+    if ns.allocator in ("pymalloc", "debug"):
+        raise PackError("--allocator-domains needs --allocator malloc, mimalloc or jemalloc "
+                        "(pymalloc already serves mem and obj)")
+    return names
+
+
+def check_allocator(ns):
+    """An allocator the driver lacks is a pack-time error, not a runtime one."""
+    problem = allocator_problem(ns.allocator, bool(ns.distribution or ns.python), ns.driver)
+    if problem:
+        raise PackError(f"--allocator {ns.allocator}: {problem}")
+
+
 def to_spec(cmd, ns):
     """The BuildSpec of parsed arguments ns (PackError for a bad value)."""
     script_defaults(ns)
+    if ns.sha256 and not ns.distribution:
+        raise PackError("--sha256 goes with --distribution ARCHIVE|URL")
     packages = fs_packages(ns.filesystem_package)
     location = location_prefix("resources-location", ns.resources_location)
     fallback = location_prefix("resources-fallback", ns.resources_fallback) or "lib"
+    domains = allocator_domains(ns)
+    check_allocator(ns)
+    pip = pip_args(ns)
+    exclude = list(ns.exclude) + (list(TEST_PATTERNS) if ns.exclude_test_packages else [])
     return BuildSpec(
         command=cmd, output=ns.output, out_dir=os.path.dirname(os.path.abspath(ns.output)),
         module_paths=tuple(os.path.abspath(d) for d in ns.module_path),
         run_module=ns.run_module, run_code=ns.run_code, stdlib=ns.stdlib, trace=ns.trace,
-        include=tuple(ns.include), exclude=tuple(ns.exclude),
+        include=tuple(ns.include), exclude=tuple(dict.fromkeys(exclude)),
         site_packages=tuple(os.path.abspath(d) for d in ns.site_packages),
         venvs=tuple(os.path.abspath(d) for d in ns.venv), packages=tuple(ns.package),
         knowledge_files=tuple(ns.knowledge), memory_packages=tuple(ns.in_memory_package),
-        pip_args=pip_args(ns), fs_packages=packages, resources_location=location,
+        pip_args=pip, fs_packages=packages, resources_location=location,
         resources_fallback=fallback, sources=ns.sources, optimize=ns.optimize,
         compress=ns.compress, strip=ns.strip, driver=ns.driver, fast_exit=ns.fast_exit,
         python_argv=ns.python_argv,
-        allocator=ns.allocator, distribution=ns.distribution, python=ns.python,
+        allocator=ns.allocator, allocator_domains=domains, allocator_debug=ns.allocator_debug,
+        allocator_tracking=ns.allocator_tracking, distribution=ns.distribution,
+        distribution_sha256=ns.sha256, python=ns.python,
         stdlib_dir=ns.stdlib_dir, dynload_dir=ns.dynload_dir,
         cache_root=cache_root(ns.no_cache), quiet=ns.quiet, verbose=ns.verbose,
-        progress=sys.stderr.isatty() and not ns.quiet)
+        progress=sys.stderr.isatty() and not ns.quiet,
+        extension_filter=ns.extension_module_filter,
+        extensions_in_memory=not ns.no_in_memory_extensions, stdlib_data=not ns.no_stdlib_data,
+        bytecode_levels=canonical_levels(ns.bytecode_level, ns.optimize),
+        sys_frozen=not ns.no_sys_frozen, pip_env=pip_env(ns.pip_env),
+        pip_cwd=os.getcwd() if pip is not None else None,
+        package_roots=package_roots(ns.package_root))
 
 
 def parse(argv):
-    """BuildSpec of argv = [CMD, ARGS...] (CMD: build or blob). argparse
-    exits itself for --help (0) and for malformed arguments (2)."""
+    """(BuildSpec, print_spec) of argv = [CMD, ARGS...] (CMD: build or
+    blob). argparse exits itself for --help (0) and for malformed
+    arguments (2)."""
     cmd = argv[0]
     p = parser(cmd)
     ns = p.parse_args(argv[1:])
     if not ns.script and not ns.output:
         p.error("the following arguments are required: -o/--output (or the app's SCRIPT.py)")
-    return to_spec(cmd, ns)
+    return to_spec(cmd, ns), ns.print_spec
+
+
+def flag_mode(args):
+    """True when `build ARGS` is the flag-only build (it has -o, a
+    SCRIPT.py, or an option only that build has, or asks for its --help)
+    rather than a config file's."""
+    p = parser("build")
+    flag_only = set(p._option_string_actions) - CONFIG_OPTIONS - {"-h", "--help"}
+    names = []
+    for a in args:
+        if a == "--":
+            break
+        names.append(a.split("=", 1)[0])
+        if names[-1] in ("-o", "--output") or names[-1] in flag_only or \
+                (a.startswith("-o") and not a.startswith("--")) or \
+                (a.endswith(".py") and not a.startswith("-")):
+            return True
+    return bool({"-h", "--help"} & set(names)) and "--config" not in names
+
+
+# Options `build` takes in both forms (config/commands.py defines them there).
+CONFIG_OPTIONS = {"-q", "--quiet", "-v", "--verbose", "--no-cache", "--stdlib-dir",
+                  "--dynload-dir", "--distribution", "--python", "--sha256", "--print-spec"}

@@ -17,19 +17,24 @@ from .fsutil import atomic_write, copy_file, default_mode, update
 
 def placement(m, spec, fs_packages):
     """None when m is served from memory, else the filesystem-relative
-    prefix (below the output's directory) its files go to. fs_packages:
-    (package, prefix) pairs, the selection's (--filesystem-package and
-    detected ones)."""
-    for name, prefix in fs_packages:
-        if m.name == name or m.name.startswith(name + "."):
-            return prefix
-    if spec.resources_location is not None:
-        return spec.resources_location
-    if m.kind == "extension" and needs_own_file(m.path):
+    prefix (below the output's directory) its files go to. A config's
+    decision for m comes first; then fs_packages, the selection's (package,
+    prefix) pairs (--filesystem-package and detected ones), then
+    --resources-location."""
+    d = m.decision
+    if d is not None and d.location is not None:
+        loc = d.location
+    else:
+        loc = next((prefix for name, prefix in fs_packages
+                    if m.name == name or m.name.startswith(name + ".")), spec.resources_location)
+    if loc == "in-memory":
+        loc = None
+    if loc is None and m.kind == "extension" and (not spec.extensions_in_memory or
+                                                  needs_own_file(m.path)):
         # $ORIGIN-relative dependencies (wheel-bundled .libs) cannot be
         # found from a memfd: such a module goes on the filesystem.
-        return spec.resources_fallback
-    return None
+        return d.fallback if d is not None and d.fallback else spec.resources_fallback
+    return loc
 
 
 def needs_own_file(path):
@@ -61,11 +66,12 @@ def namespace_files(m, spec, prefix):
     data_files(m, os.path.join(spec.out_dir, prefix, m.name.replace(".", "/")))
 
 
-def module_files(m, comp, spec, target, prefix):
+def module_files(m, comps, spec, target, prefix):
     """Writes m's file(s) under <output dir>/<prefix>; returns the path of
     its main file relative to the output's directory. Python modules get an
-    unchecked hash-based .pyc in __pycache__, compiled for the target (or
-    none when it does not compile: python compiles it, and fails, too)."""
+    unchecked hash-based .pyc in __pycache__ per bytecode level, compiled
+    for the target (none when it does not compile: python compiles it, and
+    fails, too)."""
     rel_dir = m.name.replace(".", "/") if m.kind == "package" else "/".join(m.name.split(".")[:-1])
     base = os.path.join(spec.out_dir, prefix, rel_dir)
     os.makedirs(base, exist_ok=True)
@@ -73,10 +79,14 @@ def module_files(m, comp, spec, target, prefix):
     copy_file(m.path, dest)
     if m.kind == "extension":
         copy_origin_libs(m.path, dest)
-    elif comp.bytecode(m) is not None:
-        pyc = target.pyc_path(dest, spec.optimize)
-        os.makedirs(os.path.dirname(pyc), exist_ok=True)
-        update(pyc, target.hash_pyc(m.source(), comp.bytecode(m)))
+    else:
+        for level in spec.levels_of(m):
+            code = comps[level].bytecode(m)
+            if code is None:
+                continue
+            pyc = target.pyc_path(dest, level)
+            os.makedirs(os.path.dirname(pyc), exist_ok=True)
+            update(pyc, target.hash_pyc(m.source(), code))
     data_files(m, base)
     return os.path.relpath(dest, spec.out_dir).replace(os.sep, "/")
 

@@ -5,10 +5,11 @@ memory, or filesystem-relative (--filesystem-package, the knowledge file,
 or detected: a package that reads __file__ and ships data files)."""
 import fnmatch
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Mapping, Optional, Tuple
 
-from . import deps
+from . import deps, extfilter
 from .errors import PackError, syntax_error
 from .scan import Module, Scanner
 from .trace import Trace, trace, with_parents
@@ -61,16 +62,20 @@ def matches(name, patterns):
                for p in patterns)
 
 
-def stdlib_candidates(scanner, target):
+def stdlib_candidates(scanner, target, spec):
     """(modules, held back) of the target's stdlib: STDLIB_EXCLUDE goes to
-    the second; excluded data is dropped."""
+    the second; the extension modules --extension-module-filter leaves out
+    and excluded data (all data without --stdlib-data) are dropped."""
     mods, held = {}, {}
     for root in (target.stdlib_dir, target.dynload_dir):
         if root is None:
             continue
         for name, m in scanner.root(root, "stdlib").items():
-            m.data = {k: v for k, v in m.data.items()
-                      if not matches(name.replace(".", "/") + "/" + k, STDLIB_DATA_EXCLUDE)}
+            if m.kind == "extension" and not extfilter.keeps_shared(spec.extension_filter,
+                                                                    m.path):
+                continue
+            m.data = {k: v for k, v in m.data.items() if spec.stdlib_data and
+                      not matches(name.replace(".", "/") + "/" + k, STDLIB_DATA_EXCLUDE)}
             (held if matches(name, STDLIB_EXCLUDE) else mods)[name] = m
     return mods, held
 
@@ -97,16 +102,60 @@ def site_dirs(spec, target):
     return dirs + list(spec.site_packages)
 
 
+def package_root(scanner, root, names):
+    """The modules of root whose top-level name is one of names."""
+    found = scanner.root(root, "app")
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise PackError(f"--package-root {root}: no package or module {', '.join(missing)}")
+    return {n: m for n, m in found.items() if n.split(".")[0] in names}
+
+
+def needed_to_start(name, target):
+    """True for modules the interpreter cannot start without (what --stdlib
+    none keeps)."""
+    return name == "encodings" or name.startswith("encodings.") or (
+        name == "linecache" and target.version >= (3, 13))
+
+
+def apply_decisions(spec, mods, target):
+    """mods less those spec.decide leaves out (never what the interpreter
+    needs to start); each kept module gets its Decision. Decided in name
+    order, so callbacks run in a reproducible order."""
+    kept = []
+    for name in sorted(mods):
+        m = mods[name]
+        d = spec.decide(m, spec)
+        if d is None:
+            continue
+        m.decision = d
+        if not d.include:
+            if needed_to_start(name, target):
+                kept.append(name)
+            else:
+                del mods[name]
+    if kept and not spec.quiet:
+        print(f"pyembed-pack: note: kept {len(kept)} modules the interpreter needs to start "
+              f"({', '.join(kept[:3])}{', ...' if len(kept) > 3 else ''}) although "
+              "add_include is False", file=sys.stderr)
+    return mods
+
+
 def candidates(spec, target, extra_roots=()):
     """All modules the build may use, in python's sys.path order: app
-    roots (module paths, then extra_roots, e.g. pip's staging directory)
-    first, then the stdlib, then the site directories (by top-level
-    name). Named --include modules come back from the held-back stdlib.
-    The stdlib is scanned even for --stdlib none, which still needs
-    encodings (3.11 does not freeze it)."""
+    roots (module paths, --package-root packages, then extra_roots, e.g.
+    pip's staging directory) first, then the stdlib, then the site
+    directories (by top-level name). Named --include modules come back
+    from the held-back stdlib; a config's decisions apply last. The stdlib
+    is scanned even for --stdlib none, which still needs encodings (3.11
+    does not freeze it)."""
     scanner = Scanner(target.ext_suffixes, build_outputs(spec))
-    mods, held = stdlib_candidates(Scanner(target.ext_suffixes), target)
-    for root in spec.module_paths + tuple(extra_roots):
+    mods, held = stdlib_candidates(Scanner(target.ext_suffixes), target, spec)
+    for root in spec.module_paths:
+        mods.update(scanner.root(root, "app"))
+    for root, names in spec.package_roots:
+        mods.update(package_root(scanner, root, names))
+    for root in extra_roots:
         mods.update(scanner.root(root, "app"))
     dirs = site_dirs(spec, target)
     site = deps.SitePackages(scanner, dirs) if dirs else None
@@ -118,6 +167,8 @@ def candidates(spec, target, extra_roots=()):
                      if (n == inc or n.startswith(inc + ".")) and n not in mods})
     # Built-in modules of the target's libpython always win; never pack a shadow.
     keep = {n: m for n, m in mods.items() if not matches(n, spec.exclude) and n not in target.builtins}
+    if spec.decide is not None:
+        keep = apply_decisions(spec, keep, target)
     return Candidates(keep, {n: m for n, m in held.items() if n not in keep}, site)
 
 
@@ -243,9 +294,7 @@ def select(spec, cands, comp, target, knowledge):
                          chosen=sel.chosen | {n for n, m in mods.items() if m.origin == "stdlib"})
     # none: only what CPython cannot start without
     chosen = {n for n, m in mods.items() if m.origin == "app"}
-    chosen |= {n for n in mods if n == "encodings" or n.startswith("encodings.")}
-    if target.version >= (3, 13):  # its -c/run_command registers the source there
-        chosen |= {"linecache"} & set(mods)
+    chosen |= {n for n in mods if needed_to_start(n, target)}
     tops, forced = package_tops(spec, cands)
     for inc in list(spec.include) + tops:
         chosen |= with_parents({n for n in mods if n == inc or n.startswith(inc + ".")}, mods)

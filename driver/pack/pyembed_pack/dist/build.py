@@ -116,7 +116,14 @@ def library_dirs():
     return ["/usr/lib/x86_64-linux-gnu", "/usr/lib"]
 
 
-def build_env(src, recipe, libdir):
+# Where the build tree and the source tree appear to be in everything the
+# build records (object files, sysconfig data, Makefile): the real paths
+# depend on the cache's location, and the archive must not.
+CANON_BUILD = "/pyembed/build"
+CANON_SRC = "/pyembed/src"
+
+
+def build_env(src, recipe, libdir, workdir):
     """The environment configure and make run with."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "CFLAGS",
                                                                         "LDFLAGS", "CPPFLAGS"))}
@@ -127,6 +134,11 @@ def build_env(src, recipe, libdir):
         "LDFLAGS": f"-L{libdir}",
         "LIBS": "-ldl -lpthread -lm",  # what the static archives need
         "OPT": f"-DNDEBUG {recipe.opt} -Wall",
+        # --lto: fat objects carry machine code beside GCC's IR, so the
+        # objects in build/ link like any ELF object at pack time
+        "CFLAGS": f"-ffile-prefix-map={src.tree}={CANON_SRC} "
+                  f"-ffile-prefix-map={workdir}={CANON_BUILD}"
+                  + (" -ffat-lto-objects" if recipe.lto else ""),
         "LC_ALL": "C", "TZ": "UTC",
     })
     return env
@@ -142,16 +154,81 @@ def build(src, recipe, workdir, progress, jobs):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
     libdir = static_lib_dir(os.path.join(workdir, "static-libs"), library_dirs())
-    env = build_env(src, recipe, libdir)
+    env = build_env(src, recipe, libdir, workdir)
     steps = [
-        ("configure", lambda: run_logged([os.path.join(src.tree, "configure")]
+        # configure by a relative path: srcdir/VPATH (compiled into getpath.o)
+        # are then the same wherever the cache lives
+        ("configure", lambda: run_logged([os.path.relpath(os.path.join(src.tree, "configure"),
+                                                          bdir)]
                                          + recipe.configure_args("/install"), bdir,
                                          os.path.join(logs, "configure.log"), env)),
-        ("compile", lambda: run_logged(["make", f"-j{jobs}"], bdir,
-                                       os.path.join(logs, "compile.log"), env)),
+        ("compile", lambda: (static_setup(bdir, src.minor),
+                             run_logged(["make", f"-j{jobs}"], bdir,
+                                        os.path.join(logs, "compile.log"), env))),
         ("install", lambda: run_logged(["make", "install", f"DESTDIR={stage}"],
                                        bdir, os.path.join(logs, "install.log"), env)),
     ]
     for i, (name, fn) in enumerate(steps, 1):
         progress.run(i, 5, name, fn)
+    canonical_paths(os.path.join(stage, "install"), {src.tree: CANON_SRC, workdir: CANON_BUILD},
+                    env)
     return bdir, stage
+
+
+def static_setup(bdir, minor):
+    """Makes configure's Modules/Setup.stdlib the module list makesetup
+    reads. 3.12+ read it already (MODULES_SETUP_STDLIB); 3.11 reads it on
+    WASI/Emscripten only and builds the rest with setup.py as shared
+    libraries, so there it becomes Modules/Setup.local (what the file's own
+    header suggests), and make remakes its Makefile from it."""
+    with open(os.path.join(bdir, "Makefile")) as f:
+        makefile = f.read()
+    call = makefile.partition("$(MAKESETUP) -c")[2].partition("@mv config.c")[0]
+    if not call:
+        raise PackError(f"{bdir}/Makefile: no makesetup call (not a CPython 3.11+ build?)")
+    if "Modules/Setup.stdlib" in call:
+        return
+    with open(os.path.join(bdir, "Modules", "Setup.stdlib")) as f:
+        text = f.read()
+    extra = modules.EXTRA_SETUP.get(minor, [])
+    with open(os.path.join(bdir, "Modules", "Setup.local"), "w") as f:
+        f.write("*static*\n" + "\n".join(extra) + "\n" + text)
+
+
+def canonical_paths(install, mapping, env):
+    """Replaces the real source and build paths in the installed text files
+    (sysconfig data, Makefile, pkg-config and python-config files) by their
+    canonical names, and recompiles the Python files among them, so equal
+    inputs give equal archives wherever the cache lives."""
+    old = sorted(mapping, key=len, reverse=True)
+    changed = []
+    for dirpath, _, files in os.walk(install):
+        for name in files:
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path) or name.endswith(".pyc") or os.path.getsize(path) > 16 << 20:
+                continue
+            with open(path, "rb") as f:
+                data = f.read()
+            if data[:4] == b"\x7fELF" or not any(o.encode() in data for o in old):
+                continue
+            for o in old:
+                data = data.replace(o.encode(), mapping[o].encode())
+            with open(path, "wb") as f:
+                f.write(data)
+            if name.endswith(".py"):
+                changed.append(path)
+    if not changed:
+        return
+    python = next(os.path.join(install, "bin", n) for n in sorted(os.listdir(
+        os.path.join(install, "bin"))) if n.startswith("python3.") and "-" not in n)
+    log = os.path.join(os.path.dirname(os.path.dirname(install)), "logs", "recompile.log")
+    by_dir = {}
+    for path in changed:
+        by_dir.setdefault(os.path.dirname(path), []).append(path)
+    for d, paths in sorted(by_dir.items()):
+        # -d: the file names compiled in are the installed ones (/install/...),
+        # as make install's own compileall run records them
+        shown = "/install/" + os.path.relpath(d, install)
+        run_logged([python, "-I", "-m", "compileall", "-q", "-f", "-d", shown, "-o", "0",
+                    "-o", "1", "-o", "2", "--invalidation-mode", "checked-hash"] + paths,
+                   install, log, env)

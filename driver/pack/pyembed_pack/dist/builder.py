@@ -21,7 +21,7 @@ import sys
 from . import build, collect, modules, native, pythonjson, source, store
 from ..errors import PackError
 
-RECIPE_VERSION = "pyembed-dist-1"
+RECIPE_VERSION = "pyembed-dist-2"
 TRIPLE = "x86_64-unknown-linux-gnu"
 # Parts of the installed stdlib an embedded app cannot use: they need
 # tkinter (not built), or bundled wheels (not shipped).
@@ -39,7 +39,8 @@ def toolchain_id():
 
 def cache_key(src, recipe):
     h = hashlib.sha256()
-    for part in (RECIPE_VERSION, src.identity, recipe.key(), toolchain_id()):
+    for part in (RECIPE_VERSION, src.identity, recipe.key(), toolchain_id(),
+                 "\n".join(modules.EXTRA_SETUP.get(src.minor, []))):
         h.update(part.encode() + b"\0")
     return h.hexdigest()
 
@@ -121,11 +122,12 @@ def archive_name(src, recipe):
     return f"cpython-{src.version}-{TRIPLE}-{recipe.build_options()}-full.tar.zst"
 
 
-def dist_build(minor, source_arg, output, recipe, cache_root, jobs, no_cache, log, tty, elf):
+def dist_build(minor, source_arg, output, recipe, cache_root, jobs, no_cache, log, tty, elf,
+               debian_version=None):
     """Builds (or finds in the cache) the distribution; returns (archive
     path in the store, sha256)."""
     src = source.obtain(minor, source_arg, os.path.join(cache_root, "dist-src"),
-                        native.extract, log)
+                        native.extract, log, debian_version, native.fetch)
     key = cache_key(src, recipe)
     work = os.path.join(cache_root, "dist-build", key[:32])
     done = os.path.join(work, "done.json")

@@ -14,8 +14,13 @@ def parser():
     sub = p.add_subparsers(dest="action", required=True)
     b = sub.add_parser("build", help="build a static CPython distribution from source")
     b.add_argument("--python", required=True, metavar="X.Y", help="3.11, 3.13 or 3.14")
-    b.add_argument("--source", metavar="TARBALL|DIR",
-                   help="CPython sources (default: Debian's source package)")
+    src = b.add_mutually_exclusive_group()
+    src.add_argument("--source", metavar="TARBALL|DIR",
+                     help="CPython sources (default: Debian's newest source package)")
+    src.add_argument("--debian-version", metavar="V",
+                     help="this Debian version of the pythonX.Y source package (from the "
+                          "pool, checked against its uploader's signature, when the "
+                          "indexes no longer list it), e.g. 3.14.7-1")
     b.add_argument("-o", "--output", metavar="ARCHIVE", help="also copy the archive here")
     b.add_argument("--lto", action="store_true", help="link-time optimisation")
     b.add_argument("--pgo", action="store_true",
@@ -26,9 +31,13 @@ def parser():
     b.add_argument("--no-cache", action="store_true",
                    help="build even if this exact distribution is cached")
     b.add_argument("-q", "--quiet", action="store_true")
+    f = sub.add_parser("fetch", help="download a distribution archive into the store")
+    f.add_argument("url", metavar="URL", help="http://, https:// or file://")
+    f.add_argument("--sha256", metavar="HEX", help="its SHA-256 (required for remote URLs)")
     sub.add_parser("list", help="the distributions in the local store")
     i = sub.add_parser("info", help="summary of a distribution's PYTHON.json")
-    i.add_argument("what", metavar="ARCHIVE|DIR")
+    i.add_argument("what", metavar="ARCHIVE|DIR|URL")
+    i.add_argument("--sha256", metavar="HEX", help="for a URL: its archive's SHA-256")
     pa = sub.add_parser("path", help="directory of the newest stored CPython X.Y "
                         "(the one `build --python X.Y` uses)")
     pa.add_argument("--python", required=True, metavar="X.Y")
@@ -53,7 +62,8 @@ def do_build(ns, log):
             return floor and ".".join(map(str, floor))
 
     builder.dist_build(minor, ns.source, ns.output, recipe, resolve.cache_base(), ns.jobs,
-                       ns.no_cache, log, sys.stderr.isatty() and not ns.quiet, Elf)
+                       ns.no_cache, log, sys.stderr.isatty() and not ns.quiet, Elf,
+                       ns.debian_version)
 
 
 def do_list(log):
@@ -65,12 +75,18 @@ def do_list(log):
               f"{r.get('build_options', '')}  {r.get('origin', '')}")
 
 
-def do_info(what, log):
+def do_info(what, sha256, log):
     if os.path.isdir(what):
         dist = pythonjson.read(what)
     else:
-        dist = pythonjson.read(resolve.the_store(log).import_archive(os.path.abspath(what)))
+        dist = pythonjson.read(resolve.entry_for(what, sha256, log, sys.stderr.isatty()))
     print("\n".join(dist.summary()))
+
+
+def do_fetch(url, sha256, log):
+    entry = resolve.entry_for(url, sha256, log, sys.stderr.isatty())
+    dist = pythonjson.read(entry)
+    print(f"{os.path.basename(entry)}  CPython {dist.python_version} {dist.triple}  {entry}")
 
 
 def do_clear(log):
@@ -92,7 +108,9 @@ def main(argv):
     elif ns.action == "list":
         do_list(log)
     elif ns.action == "info":
-        do_info(ns.what, log)
+        do_info(ns.what, ns.sha256, log)
+    elif ns.action == "fetch":
+        do_fetch(ns.url, ns.sha256, log)
     elif ns.action == "path":
         entry = resolve.the_store(log).find_minor(ns.python)
         if not entry:

@@ -154,8 +154,11 @@ def collect(bdir, out_build, static_lib_dir):
             core_links.append(c.link_for(tok[2:]))
     template = os.path.join(out_build, "inittab", "config.c.in")
     os.makedirs(os.path.dirname(template), exist_ok=True)
-    shutil.copyfile(os.path.join(bdir, "Modules", "config.c"),
-                    os.path.join(out_build, "inittab", "config.c"))
+    with open(os.path.join(bdir, "Modules", "config.c")) as f:  # its first line names srcdir
+        text = f.read().replace(os.path.realpath(os.path.join(bdir, _srcdir(bdir))),
+                                "/pyembed/src")
+    with open(os.path.join(out_build, "inittab", "config.c"), "w") as f:
+        f.write(text)
     src_template = _config_template(bdir)
     shutil.copyfile(src_template, template)
     info = {
@@ -164,8 +167,10 @@ def collect(bdir, out_build, static_lib_dir):
             "links": core_links,
             "inittab_object": c.copy_obj("Modules/config.o", "core"),
             "inittab_source": "build/inittab/config.c",
-            "inittab_cflags": [f for f in v["PY_CORE_CFLAGS"] if f.startswith(("-D", "-f", "-O"))
-                               and f != "-DPy_BUILD_CORE"] + ["-DPy_BUILD_CORE"],
+            "inittab_cflags": list(dict.fromkeys(
+                [f for f in v["PY_CORE_CFLAGS"] if f.startswith(("-D", "-f", "-O"))
+                 and not f.startswith("-ffile-prefix-map") and f != "-DPy_BUILD_CORE"]
+                + ["-DPy_BUILD_CORE"])),
             "pyembed_inittab_template": "build/inittab/config.c.in",
         },
         "extensions": {},
@@ -186,10 +191,14 @@ def collect(bdir, out_build, static_lib_dir):
     return info, c.copied_libs
 
 
+def _srcdir(bdir):
+    """The build's source directory, as its Makefile names it."""
+    return make_vars(bdir, ["srcdir"])["srcdir"][0]
+
+
 def _config_template(bdir):
     """Modules/config.c.in of the build's source tree."""
-    srcdir = make_vars(bdir, ["srcdir"])["srcdir"][0]
-    path = os.path.join(bdir, srcdir, "Modules", "config.c.in")
+    path = os.path.join(bdir, _srcdir(bdir), "Modules", "config.c.in")
     if not os.path.exists(path):
         raise PackError(f"{path}: missing (needed for the inittab template)")
     return path

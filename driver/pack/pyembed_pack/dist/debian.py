@@ -17,6 +17,10 @@ from ..errors import PackError
 
 SUITES = ("bookworm", "trixie", "forky", "sid")
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
+# Who signs source packages: Debian developers and maintainers (the
+# debian-keyring package), checked by gpgv for a .dsc taken from the pool.
+UPLOADER_KEYRINGS = ("/usr/share/keyrings/debian-keyring.gpg",
+                     "/usr/share/keyrings/debian-maintainers.gpg")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 LIST_MAX_AGE = 24 * 3600  # refresh the private Sources indexes daily
 
@@ -126,11 +130,18 @@ def _deb_cmp(a, b):
     return -1 if r.returncode == 0 else 1
 
 
-def fetch_cpython(minor, apt, dest, log):
-    """Downloads the newest pythonX.Y source package the mirror serves;
-    returns (version, dsc, orig tarball)."""
+def fetch_cpython(minor, apt, dest, log, version=None, fetch=None):
+    """Downloads the newest pythonX.Y source package the mirror serves (or
+    exactly version: from the indexes if they list it, else from the pool,
+    checked against its uploader's signature); returns (version, dsc, orig
+    tarball)."""
     package = "python" + minor
     apt.update(log)
+    if version:
+        if version in apt.versions(package):
+            return (version,) + apt.download(package, version, os.path.join(dest, version))
+        return (version,) + fetch_pool(package, version, apt, os.path.join(dest, version),
+                                       fetch, log)
     versions = apt.versions(package)
     if not versions:
         raise PackError(f"Debian lists no source package {package} in "
@@ -145,3 +156,59 @@ def fetch_cpython(minor, apt, dest, log):
             tried.append(f"{version} ({e})")
     raise PackError(f"no {package} source package could be downloaded; tried "
                     + "; ".join(tried) + ". Give the sources with --source TARBALL|DIR")
+
+
+def _dsc_files(text):
+    """{file name: sha256} of a .dsc's Checksums-Sha256 section."""
+    out, inside = {}, False
+    for line in text.splitlines():
+        if line.startswith("Checksums-Sha256:"):
+            inside = True
+            continue
+        if inside and line.startswith(" "):
+            digest, _size, name = line.split()
+            out[name] = digest
+        elif inside:
+            break
+    return out
+
+
+def verify_dsc(path):
+    """The signed text of the .dsc at path, once gpgv has checked its
+    signature against Debian's uploader keyrings; PackError otherwise."""
+    rings = [k for k in UPLOADER_KEYRINGS if os.path.exists(k)]
+    if not rings:
+        raise PackError("checking a Debian .dsc needs the debian-keyring package "
+                        "(apt-get install debian-keyring gpgv)")
+    argv = ["gpgv"] + [a for k in rings for a in ("--keyring", k)] + [path]
+    r = subprocess.run(argv, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise PackError(f"{os.path.basename(path)}: bad or unknown signature: "
+                        + (r.stderr.strip().splitlines() or ["gpgv failed"])[-1])
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def fetch_pool(package, version, apt, dest, fetch, log):
+    """(dsc, orig tarball) of package=version taken straight from the
+    mirror's pool (for a version the Sources indexes no longer list): the
+    .dsc must carry a valid Debian uploader's signature, and the tarball
+    the hash the .dsc gives."""
+    upstream = version.split(":")[-1].rsplit("-", 1)[0]
+    pool = f"{apt.mirror}/pool/main/{package[0]}/{package}"
+    os.makedirs(dest, exist_ok=True)
+    dsc = os.path.join(dest, f"{package}_{version.split(':')[-1]}.dsc")
+    log(f"fetching {pool}/{os.path.basename(dsc)} from the pool")
+    fetch(f"{pool}/{os.path.basename(dsc)}", dsc)
+    files = _dsc_files(verify_dsc(dsc))
+    origs = [n for n in files if n.startswith(f"{package}_{upstream}.orig.tar.")
+             and not n.endswith(".asc")]
+    if not origs:
+        raise PackError(f"{dsc}: names no upstream tarball")
+    orig = os.path.join(dest, origs[0])
+    got, _ = fetch(f"{pool}/{origs[0]}", orig)
+    if got != files[origs[0]]:
+        os.unlink(orig)
+        raise PackError(f"{origs[0]}: sha256 {got} does not match the signed .dsc "
+                        f"({files[origs[0]]})")
+    return dsc, orig

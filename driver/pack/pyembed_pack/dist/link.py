@@ -11,6 +11,8 @@ again does not relink.
 import hashlib
 import json
 import os
+import re
+import shutil
 import subprocess
 
 import _pyembed_pack as _P
@@ -114,6 +116,41 @@ class Runtime:
         return _h(*parts)
 
 
+def tool_version(prog):
+    """The major version a clang/lld prints, or None when prog is absent."""
+    try:
+        r = subprocess.run([prog, "--version"], capture_output=True, text=True)
+    except OSError:
+        return None
+    m = re.search(r"version (\d+)", r.stdout)
+    return int(m.group(1)) if r.returncode == 0 and m else None
+
+
+def toolchain_for(dist, cc):
+    """(compiler, extra link flags) able to link dist's objects: the host cc
+    for ELF; for LLVM bitcode (object_file_format llvm-bitcode:N, from LTO
+    builds) a clang and an lld of version N or newer, else PackError saying
+    exactly what is missing."""
+    fmt = dist.object_format
+    if fmt == "elf":
+        return cc, []
+    if not fmt.startswith("llvm-bitcode:"):
+        raise PackError(f"{dist.root}: objects are '{fmt}'; this tool links ELF objects "
+                        "and LLVM bitcode")
+    need = int(fmt.split(":", 1)[1].split(".")[0] or 0)
+    found = []
+    for v in [None] + list(range(need + 10, need - 1, -1)):
+        clang, lld = ("clang", "ld.lld") if v is None else (f"clang-{v}", f"ld.lld-{v}")
+        cv, lv = tool_version(clang), tool_version(lld)
+        if cv is not None:
+            found.append(f"{clang} {cv}")
+        if cv is not None and lv is not None and cv >= need and lv >= need:
+            return clang, [f"-fuse-ld={shutil.which(lld)}", "-flto"]
+    raise PackError(f"{dist.root}: its objects are LLVM {need} bitcode (an LTO build): linking "
+                    f"them needs clang and lld {need} or newer; found "
+                    f"{', '.join(found) or 'no clang'} (install clang-{need} and lld-{need})")
+
+
 def zlib_archive(dist):
     """libz.a for libpackrs: the distribution's own when it has one."""
     p = dist.path("build/lib/libz.a")
@@ -123,15 +160,20 @@ def zlib_archive(dist):
     return r.stdout.strip() if os.path.isabs(r.stdout.strip()) else None
 
 
-def driver_for(dist, dist_id, runtime, cache_root, wanted, jobs, cc="cc", log=print):
-    """Path of a driver linked against dist with extensions wanted (None:
-    all), built once per content hash."""
+def check_linkable(dist, cc="cc"):
+    """PackError unless a driver can be linked against dist here: the
+    objects' format has a toolchain, and the objects are there."""
+    toolchain_for(dist, cc)
     if not dist.has_objects:
         raise PackError(f"{dist.root}: this distribution has no object files (an "
                         "install_only archive); packing needs a 'full' archive")
-    if dist.object_format != "elf":
-        raise PackError(f"{dist.root}: objects are {dist.object_format}; this tool "
-                        "links ELF objects only")
+
+
+def driver_for(dist, dist_id, runtime, cache_root, wanted, jobs, cc="cc", log=print):
+    """Path of a driver linked against dist with extensions wanted (None:
+    all), built once per content hash."""
+    check_linkable(dist, cc)
+    cc, lto_flags = toolchain_for(dist, cc)
     include = dist.path(dist.paths.get("include", ""))
     cflags = runtime.cflags + [f"-I{d}" for d in runtime.include_dirs] + [f"-I{include}"]
     ccid = cc_identity(cc)
@@ -157,7 +199,7 @@ def driver_for(dist, dist_id, runtime, cache_root, wanted, jobs, cc="cc", log=pr
     compiles.append((config_path, os.path.join(out_dir, "config.o"), list(dist.inittab_cflags)))
     inputs = [o for _, o, _ in compiles] + objs + ["-Wl,--start-group"] + archives + \
         ["-Wl,--end-group"]
-    ldflags = ["-Wl,--export-dynamic"] + system + runtime.libs
+    ldflags = ["-Wl,--export-dynamic"] + lto_flags + system + runtime.libs
     log(f"linking a driver for CPython {dist.python_version} ({len(names)} built-in "
         f"extension modules)")
     try:

@@ -34,6 +34,7 @@ STATIC_LIBS = {
     "ncursesw": ("libncurses-dev", "X11"),
     "panelw": ("libncurses-dev", "X11"),
     "tinfo": ("libncurses-dev", "X11"),
+    "zstd": ("libzstd-dev", "BSD-3-Clause"),  # 3.14's _zstd
 }
 # System libraries that stay shared: glibc's.
 SYSTEM_LIBS = frozenset({"c", "m", "dl", "pthread", "util", "rt"})
@@ -49,8 +50,22 @@ BUNDLED_LIBS = {
     "expat": "MIT",                   # Modules/expat (unused: system expat)
 }
 
-# Modules CPython cannot start without (Modules/Setup.bootstrap).
-REQUIRED_HINT = "bootstrap"
+# Modules CPython 3.11 builds only with setup.py (as shared libraries): as
+# built-ins they need Setup lines of their own, with the flags setup.py
+# would find on Debian 12 (libffi has ffi_prep_cif_var, _prep_closure_loc
+# and _closure_alloc; ncursesw with panelw). 3.12+ list them in Setup.stdlib.
+# No '=' anywhere: makesetup takes such a line for a make variable.
+EXTRA_SETUP = {
+    "3.11": [
+        "_ctypes _ctypes/_ctypes.c _ctypes/callbacks.c _ctypes/callproc.c _ctypes/stgdict.c "
+        "_ctypes/cfield.c -DHAVE_FFI_PREP_CIF_VAR -DHAVE_FFI_PREP_CLOSURE_LOC "
+        "-DHAVE_FFI_CLOSURE_ALLOC -lffi -ldl",
+        "_curses _cursesmodule.c -DHAVE_NCURSESW -D_XOPEN_SOURCE_EXTENDED "
+        "-I/usr/include/ncursesw -lncursesw -ltinfo",
+        "_curses_panel _curses_panel.c -DHAVE_NCURSESW -D_XOPEN_SOURCE_EXTENDED "
+        "-I/usr/include/ncursesw -lpanelw -lncursesw -ltinfo",
+    ],
+}
 
 
 def disabled(include_copyleft=False):

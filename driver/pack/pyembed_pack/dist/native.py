@@ -1,6 +1,8 @@
 """The C side of distributions (driver/dist, through _pyembed_pack):
 deterministic archive creation, hostile-input-safe extraction, reading
-one member."""
+one member, downloads."""
+import os
+
 import _pyembed_pack as _P
 
 from ..errors import PackError
@@ -24,6 +26,24 @@ def extract(path, dest):
     """Extract archive path into the empty directory dest (see archive.c)."""
     try:
         _P.archive_extract(path, dest, MAX_TOTAL, MAX_ENTRY, MAX_ENTRIES)
+    except OSError as e:
+        raise PackError(str(e)) from None
+
+
+def fetch_timeout():
+    """Seconds a download may wait to connect or make no progress:
+    $PYEMBED_FETCH_TIMEOUT, default 30."""
+    value = os.environ.get("PYEMBED_FETCH_TIMEOUT", "30")
+    if not value.isdigit() or int(value) < 1:
+        raise PackError(f"PYEMBED_FETCH_TIMEOUT={value!r}: expected whole seconds >= 1")
+    return int(value)
+
+
+def fetch(url, dest, progress=False):
+    """Downloads url into dest (driver/dist/fetch.c); (sha256 hex, size)."""
+    t = fetch_timeout()
+    try:
+        return _P.fetch(url, dest, progress, t, t, 3, 300)
     except OSError as e:
         raise PackError(str(e)) from None
 

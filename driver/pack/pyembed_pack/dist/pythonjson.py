@@ -77,7 +77,8 @@ def write_doc(facts, info, recipe, triple, crt, origin, left_out, licenses):
         "python_major_minor_version": f"{major}.{minor}",
         "python_paths": stdlib,
         "python_paths_abstract": facts["paths_abstract"],
-        "python_config_vars": facts["config_vars"],
+        "python_config_vars": {k: v.replace(facts["prefix"], "/install")
+                               for k, v in facts["config_vars"].items()},
         "python_exe": f"install/bin/python{major}.{minor}",
         "python_stdlib_platform_config": to_relative(facts["config_vars"]["LIBPL"], prefixes),
         "python_stdlib_test_packages": [],
@@ -161,6 +162,12 @@ def find_root(path):
     for cand in (path, os.path.join(path, "python")):
         if os.path.isfile(os.path.join(cand, "PYTHON.json")):
             return cand
+    for cand in (path, os.path.join(path, "python")):
+        if os.path.isdir(os.path.join(cand, "bin")) and os.path.isdir(os.path.join(cand, "lib")):
+            raise PackError(f"{path}: an install_only distribution (no PYTHON.json, no object "
+                            "files): packing links a driver and needs the 'full' flavour "
+                            "(python-build-standalone's cpython-…-full.tar.zst, or one made "
+                            "by `pyembed-pack dist build`)")
     raise PackError(f"{path}: no PYTHON.json (not a python-build-standalone distribution)")
 
 

@@ -20,8 +20,23 @@ def cache_base():
     return os.path.join(base, "pyembed")
 
 
-def the_store(log):
-    return store.Store(os.path.join(cache_base(), "distributions"), log)
+def the_store(log, progress=False):
+    return store.Store(os.path.join(cache_base(), "distributions"), log, progress)
+
+
+def entry_for(given, sha256, log, progress=False):
+    """The store entry of an archive given as a path or URL (remote URLs
+    need sha256; file URLs and paths are hashed)."""
+    st = the_store(log, progress)
+    if store.is_url(given) and not given.startswith("file://"):
+        if not sha256:
+            raise PackError(f"{given}: a remote distribution needs --sha256 (the SHA-256 "
+                            "of its archive), so a changed or damaged download is never used")
+        return st.fetch(given, sha256)
+    path = given[len("file://"):] if given.startswith("file://") else given
+    if sha256:
+        return st.fetch("file://" + os.path.abspath(path), sha256)
+    return st.import_archive(os.path.abspath(path))
 
 
 def dir_identity(dist):
@@ -41,22 +56,42 @@ def dir_identity(dist):
     return "dir-" + h.hexdigest()
 
 
-def distribution(given, python, log):
-    """(Distribution, identity) for --distribution given / --python python."""
+def distribution(given, python, log, sha256=None, progress=False):
+    """(Distribution, identity) for --distribution given [--sha256] or
+    --python python."""
     st = the_store(log)
-    if given:
-        if os.path.isdir(given):
-            dist = pythonjson.read(given)
-            return dist, dir_identity(dist)
-        entry = st.import_archive(os.path.abspath(given))
-        return pythonjson.read(entry), os.path.basename(entry)
-    entry = st.find_minor(python)
-    if not entry:
-        raise PackError(f"--python {python}: no CPython {python} distribution in {st.root}; "
-                        f"make one with: pyembed-pack dist build --python {python}")
-    dist = pythonjson.read(entry)
-    log(f"using CPython {dist.python_version} from {entry}")
-    return dist, os.path.basename(entry)
+    if given and os.path.isdir(given):
+        dist = pythonjson.read(given)
+        identity = dir_identity(dist)
+    elif given:
+        entry = entry_for(given, sha256, log, progress)
+        dist, identity = pythonjson.read(entry), os.path.basename(entry)
+    else:
+        entry = st.find_minor(python)
+        if not entry:
+            raise PackError(f"--python {python}: no CPython {python} distribution in "
+                            f"{st.root}; make one with: pyembed-pack dist build --python {python}")
+        dist, identity = pythonjson.read(entry), os.path.basename(entry)
+        log(f"using CPython {dist.python_version} from {entry}")
+    check_platform(dist)
+    link.check_linkable(dist)  # before anything runs its interpreter
+    return dist, identity
+
+
+def host_triple():
+    return f"{os.uname().machine}-unknown-linux-gnu"
+
+
+def check_platform(dist):
+    """PackError unless dist's executables can be linked and run here: its
+    target triple must be this machine's glibc Linux (an x86_64_vN
+    microarchitecture variant too)."""
+    triple, host = dist.triple or host_triple(), host_triple()
+    arch, _, rest = triple.partition("-")
+    if rest == host.partition("-")[2] and arch.split("_v")[0] == host.partition("-")[0]:
+        return
+    raise PackError(f"{dist.root}: a distribution for {triple}; this host links executables "
+                    f"for {host} only (pyembed builds for the machine it runs on)")
 
 
 def runtime_manifest():
@@ -72,13 +107,14 @@ def runtime_manifest():
                     f"beside {sys.executable} nor at {P.RUNTIME_MANIFEST_INSTALLED})")
 
 
-def driver_maker(dist, identity, jobs, log):
-    """A function linking (once) the driver for dist."""
+def driver_maker(dist, identity, jobs, log, wanted=None):
+    """A function linking (once) the driver for dist, with the built-in
+    extension modules wanted (None: all; link.chosen_extensions)."""
     made = []
 
     def make():
         if not made:
             made.append(link.driver_for(dist, identity, link.Runtime(runtime_manifest()),
-                                        cache_base(), None, jobs, log=log))
+                                        cache_base(), wanted, jobs, log=log))
         return made[0]
     return make

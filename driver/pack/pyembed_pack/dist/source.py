@@ -98,19 +98,22 @@ def from_dir(path):
     return Source(tree, sha256_tree(tree), tree)
 
 
-def from_debian(minor, cache_dir, extract, log):
-    """The newest pythonX.Y source package Debian's mirror serves."""
+def from_debian(minor, cache_dir, extract, log, version=None, fetch=None):
+    """The newest pythonX.Y source package Debian's mirror serves, or that
+    exact Debian version."""
     apt = debian.AptDir(os.path.join(cache_dir, "apt"))
-    version, dsc, orig = debian.fetch_cpython(minor, apt, os.path.join(cache_dir, "debian"), log)
+    version, dsc, orig = debian.fetch_cpython(minor, apt, os.path.join(cache_dir, "debian"),
+                                              log, version, fetch)
     log(f"source: Debian python{minor} {version} ({os.path.basename(orig)})")
     return from_tarball(orig, cache_dir, extract,
                         origin=f"Debian source package python{minor} {version}")
 
 
-def obtain(minor, source, cache_dir, extract, log):
-    """The source tree for `dist build --python minor [--source source]`."""
+def obtain(minor, source, cache_dir, extract, log, debian_version=None, fetch=None):
+    """The source tree for `dist build --python minor [--source source |
+    --debian-version V]`."""
     if source is None:
-        src = from_debian(minor, cache_dir, extract, log)
+        src = from_debian(minor, cache_dir, extract, log, debian_version, fetch)
     elif os.path.isdir(source):
         src = from_dir(source)
     else:
