@@ -323,6 +323,15 @@ static int tcl_env(pyembed_interp *it)
     return PYEMBED_OK;
 }
 
+/* 1 when it's blob packs encodings (the shim serves only that one: a
+ * blob without it imports the stdlib's from disk). */
+static int blob_has_encodings(pyembed_interp *it)
+{
+    packrs_resource res;
+    return it->reader && packrs_reader_find(it->reader, "encodings", 9, &res) == PACKRS_OK &&
+           (res.kind & PACKRS_KIND_PACKAGE);
+}
+
 int pyembed__python_init(pyembed_interp *it)
 {
     PyConfig c;
@@ -330,7 +339,8 @@ int pyembed__python_init(pyembed_interp *it)
     int rc;
     /* _pyembed always: alloc_stats is there even without a blob */
     if (PyImport_AppendInittab("_pyembed", pyembed__module_init) < 0 ||
-        (it->reader && PyImport_AppendInittab("encodings", pyembed__encodings_shim) < 0))
+        (blob_has_encodings(it) && PyImport_AppendInittab("encodings",
+                                                          pyembed__encodings_shim) < 0))
         return pyembed__fail(it, PYEMBED_EINIT, "PyImport_AppendInittab failed");
     if ((rc = pyembed__cmodules_register(it)) || (rc = tcl_env(it)) || (rc = preinit(it)))
         return rc;
