@@ -5,7 +5,7 @@ import _pyembed_pack as P
 
 from . import tcltk
 from .fsutil import read
-from .output import module_files, namespace_files, placement
+from .output import clear_stale, module_files, namespace_files, placement
 
 META = "@pyembed"
 KINDS = {"module": P.KIND_MODULE, "package": P.KIND_PACKAGE | P.KIND_MODULE,
@@ -81,6 +81,8 @@ def serialise(spec, target, selection, comps, log):
     w = P.Writer()
     packed = selection.packed()
     why = selection.trace.reached_by if selection.trace else {}
+    clear_stale(spec, [(p, m) for m in packed if m.kind != "distinfo"
+                       and (p := placement(m, spec, selection.fs_packages)) is not None])
     for i, m in enumerate(packed):
         log.module(i, len(packed), m.name, why.get(m.name) or m.origin)
         add_module(w, m, comps, spec, target, selection.fs_packages)

@@ -45,6 +45,23 @@ def needs_own_file(path):
         raise PackError(f"{path}: {e}") from None
 
 
+def clear_stale(spec, placed):
+    """Removes, before a build writes them again, the directories of the
+    top-level packages placed on the filesystem (placed: (prefix, module)
+    pairs), so a module a rebuild leaves out is not still imported from a
+    previous build's files. Only <output dir>/<prefix>/<package> is
+    touched, never a symlink or anything outside it."""
+    tops = {(prefix, m.name.split(".")[0]) for prefix, m in placed
+            if "." in m.name or m.kind in ("package", "namespace")}
+    root = os.path.realpath(spec.out_dir)
+    for prefix, top in sorted(tops):
+        path = os.path.join(spec.out_dir, prefix, top)
+        real = os.path.realpath(path)
+        if os.path.isdir(path) and not os.path.islink(path) and \
+                real.startswith(root + os.sep) and real != root:
+            shutil.rmtree(path)
+
+
 def data_mode(path):
     """The mode of a data file's copy: a new file's, and executable by
     whoever may read it when the original is executable by its owner (a
