@@ -11,8 +11,9 @@ import os
 from .errors import syntax_error
 from .fsutil import atomic_write, read
 
-# c2: canonical marshal; import lists carry at_load
-CACHE_FORMAT = "bytecode-c2-"
+# c2: canonical marshal; import lists carry at_load; c3: and a kind
+# (import, dynamic, file: in_target.code_imports_of)
+CACHE_FORMAT = "bytecode-c3-"
 
 
 def cache_dir(target, cache_root):
@@ -43,6 +44,7 @@ class ModuleCompiler:
         self.code = {}      # module name -> bytecode
         self.imported = {}  # module name -> import list
         self.fresh = {}     # module name -> import list of a compile not yet asked for
+        self.uncompilable = {}  # module name -> SyntaxError text (packed as source)
 
     @property
     def cached_count(self):
@@ -65,7 +67,9 @@ class ModuleCompiler:
         return self.keys[m.name]
 
     def bytecode(self, m):
-        """m's canonical marshalled code (PackError for a syntax error)."""
+        """m's canonical marshalled code; None for a stdlib or installed
+        module that does not compile (noted in self.uncompilable; it is
+        packed as source). PackError for an app module's syntax error."""
         if m.name not in self.code:
             self.code[m.name] = self._bytecode(m, *self._key(m))
         return self.code[m.name]
@@ -80,14 +84,18 @@ class ModuleCompiler:
             data, imports = self.target.compile_module(m.source(), rel, self.optimize)
         except SyntaxError as e:
             e.filename = m.path
-            raise syntax_error(e) from None
+            if m.origin == "app":
+                raise syntax_error(e) from None
+            self.uncompilable[m.name] = str(syntax_error(e))
+            self.fresh[m.name] = []
+            return None
         self.fresh[m.name] = imports
         if cached:
             store(cached, data)
         return data
 
     def imports(self, m):
-        """Import statements of module m ([name, level, fromlist, at_load])."""
+        """Imports of module m ([name, level, fromlist, at_load, kind])."""
         if m.name not in self.imported:
             self.imported[m.name] = self._imports(m, self._key(m)[2])
         return self.imported[m.name]
@@ -99,6 +107,8 @@ class ModuleCompiler:
                 return json.load(f)
         data = self.bytecode(m)  # a compile leaves the import list in self.fresh
         found = self.fresh.pop(m.name, None)
+        if data is None:
+            return found or []
         if found is None:
             found = self.target.code_imports(data)
         if cached:
