@@ -336,6 +336,13 @@ class FilesystemOutputTest(PackTestCase):
         self.assertEqual(read_file(plain), read_file(os.path.join(APP, "plainmod.py")))
         self.assertEqual(os.stat(init).st_ino, before)  # identical: left as it was
         self.assertEqual(sorted(os.listdir(out)), ["lib", "tiny"])  # no temporary files
+        # a file the build does not write (left by an earlier build) is removed
+        stale = os.path.join(lib, "pkg", "gone.py")
+        with open(stale, "w") as f:
+            f.write("raise SystemExit('stale')\n")
+        self.pack(os.path.join(out, "tiny"), *options)
+        self.assertFalse(os.path.exists(stale))
+        self.assertEqual(os.stat(init).st_ino, before)
         r = run([os.path.join(out, "tiny")], cwd=self.tmp)
         self.assertExited(r, 0)
         self.assertEqual(r.stdout, "tiny app ran\n")

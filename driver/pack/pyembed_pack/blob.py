@@ -4,8 +4,8 @@ metadata the runtime reads (docs/runtime.md)."""
 import _pyembed_pack as P
 
 from . import tcltk
-from .fsutil import read
-from .output import clear_stale, module_files, namespace_files, placement
+from .fsutil import prune, read, recording
+from .output import module_files, namespace_files, package_dirs, placement
 
 META = "@pyembed"
 KINDS = {"module": P.KIND_MODULE, "package": P.KIND_PACKAGE | P.KIND_MODULE,
@@ -81,11 +81,14 @@ def serialise(spec, target, selection, comps, log):
     w = P.Writer()
     packed = selection.packed()
     why = selection.trace.reached_by if selection.trace else {}
-    clear_stale(spec, [(p, m) for m in packed if m.kind != "distinfo"
-                       and (p := placement(m, spec, selection.fs_packages)) is not None])
-    for i, m in enumerate(packed):
-        log.module(i, len(packed), m.name, why.get(m.name) or m.origin)
-        add_module(w, m, comps, spec, target, selection.fs_packages)
+    stale = package_dirs(spec, [(p, m) for m in packed if m.kind != "distinfo"
+                                and (p := placement(m, spec, selection.fs_packages)) is not None])
+    with recording() as written:
+        for i, m in enumerate(packed):
+            log.module(i, len(packed), m.name, why.get(m.name) or m.origin)
+            add_module(w, m, comps, spec, target, selection.fs_packages)
+    for directory in stale:
+        prune(directory, written)
     log.modules_done()
     extra = tcltk.copy_libraries(spec, target) if "_tkinter" in selection.chosen else []
     if extra:
