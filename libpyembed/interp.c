@@ -78,7 +78,9 @@ static int apply_blob_run(pyembed_interp *it)
     return PYEMBED_OK;
 }
 
-int pyembed_interp_create(pyembed_interp **out, const pyembed_config *cfg)
+/* pyembed_interp_create; run_to_exit: the caller ends the process when
+ * the run ends (pyembed_run_module), so the entry may exit quickly. */
+static int interp_create(pyembed_interp **out, const pyembed_config *cfg, int run_to_exit)
 {
     static int created; /* CPython allows one main interpreter per process */
     static atomic_uint_fast64_t last_id;
@@ -89,6 +91,7 @@ int pyembed_interp_create(pyembed_interp **out, const pyembed_config *cfg)
     if (!(*out = it = calloc(1, sizeof *it)))
         return PYEMBED_ENOMEM;
     it->id = atomic_fetch_add(&last_id, 1) + 1;
+    it->run_to_exit = run_to_exit;
     pyembed__meta_clear(&it->meta);
     if (!cfg)
         return pyembed__fail(it, PYEMBED_EINVAL, "cfg is NULL");
@@ -101,6 +104,11 @@ int pyembed_interp_create(pyembed_interp **out, const pyembed_config *cfg)
     created = 1;
     it->state = IT_CREATED;
     return pyembed__python_init(it);
+}
+
+int pyembed_interp_create(pyembed_interp **out, const pyembed_config *cfg)
+{
+    return interp_create(out, cfg, 0);
 }
 
 int pyembed_interp_run(pyembed_interp *it, int *exit_status)
@@ -158,7 +166,7 @@ int pyembed_run_module(const char *exe_path, const char *module, int argc,
     cfg.run_module = module;
     cfg.argc = argc;
     cfg.argv = argv;
-    rc = pyembed_interp_create(&it, &cfg);
+    rc = interp_create(&it, &cfg, 1);
     if (rc == PYEMBED_OK)
         rc = pyembed_interp_run(it, &status);
     if (rc != PYEMBED_OK) {

@@ -123,6 +123,8 @@ static int apply(pyembed_interp *it, const char *k, size_t kn, const char *v, si
         m->sys_frozen = num == 1;
     else if (KEY("fast_exit"))
         m->fast_exit = num == 1;
+    else if (KEY("full_exit"))
+        m->full_exit = num == 1;
     else if (KEY("allocator"))
         apply_allocator(m, v, vn);
     else if (KEY("allocator_domains"))

@@ -158,13 +158,16 @@ static PyObject *run_as_main(Finder *f, PyObject *name)
     spec = main_spec(f, &name);
     if (spec == Py_None) {
         r = no_module(name, "No module named");
-    } else if (spec && (main = PyImport_AddModule("__main__")) &&
+    } else if (spec && (!f->quick_exit || pyembed__quick_exit_arm() == 0) &&
+               (main = PyImport_AddModule("__main__")) &&
                set_globals(PyModule_GetDict(main), spec) == 0 && set_argv0(spec) == 0) {
         code = spec_code(f, spec, name);
         if (code)
             r = PyEval_EvalCode(code, PyModule_GetDict(main), PyModule_GetDict(main));
         if (code && f->fast_exit && (r || !PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)))
             pyembed__fast_exit(r != NULL); /* returns only to take the slow path */
+        if (code && f->quick_exit)
+            pyembed__quick_exit_outcome(r != NULL);
     } else if (PyErr_ExceptionMatches(PyExc_ImportError)) {
         r = no_module(name, "Error while finding module specification for");
     }

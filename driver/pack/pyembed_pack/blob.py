@@ -52,6 +52,8 @@ def metadata(spec, target):
              f"run={spec.run}", f"optimize={spec.optimize}", "isolated=1", "site_import=0",
              "filesystem_importer=0", "sys_frozen=1", f"allocator={spec.allocator}",
              f"fast_exit={int(spec.fast_exit)}"]
+    if spec.full_exit:
+        lines.append("full_exit=1")
     if spec.allocator_domains is not None:
         lines.append("allocator_domains=" + ",".join(spec.allocator_domains))
     if spec.allocator_debug:

@@ -54,11 +54,18 @@ def parser(cmd):
     p.set_defaults(sources="app")
     p.add_argument("--optimize", type=int, choices=[0, 1, 2], default=0)
     p.add_argument("--compress", action="store_true")
-    p.add_argument("--strip", action="store_true", help="strip the driver before embedding")
+    p.add_argument("--strip", action=argparse.BooleanOptionalAction, default=True,
+                   help="strip the driver's symbols before embedding (default; --no-strip "
+                        "keeps them)")
     p.add_argument("--driver", metavar="PATH", help="driver executable to copy")
-    p.add_argument("--fast-exit", action="store_true",
-                   help="exit without finalising objects when the entry module ends "
-                        "(atexit, thread joins and stdio flush still happen)")
+    exits = p.add_mutually_exclusive_group()
+    exits.add_argument("--fast-exit", action="store_true",
+                       help="exit without finalising objects when the entry module ends "
+                            "(atexit, thread joins and stdio flush still happen)")
+    exits.add_argument("--full-exit", action="store_true",
+                       help="finalise the interpreter completely (Py_FinalizeEx) at exit; "
+                            "by default everything observable is finalised but the "
+                            "interpreter's own memory is not freed")
     p.add_argument("--allocator", choices=ALLOCATORS, default="pymalloc",
                    help="memory allocator of the packed app (malloc: for valgrind; debug: "
                         "pymalloc with CPython's debug hooks)")
@@ -196,7 +203,7 @@ def to_spec(cmd, ns):
         distribution_sha256=ns.sha256, python=ns.python,
         stdlib_dir=ns.stdlib_dir, dynload_dir=ns.dynload_dir,
         cache_root=cache_root(ns.no_cache), quiet=ns.quiet, verbose=ns.verbose,
-        progress=sys.stderr.isatty() and not ns.quiet)
+        progress=sys.stderr.isatty() and not ns.quiet, full_exit=ns.full_exit)
 
 
 def parse(argv):

@@ -48,6 +48,7 @@ class BuildSpec:
     quiet: bool
     verbose: bool
     progress: bool                    # a progress counter (stderr is a terminal)
+    full_exit: bool = False           # --full-exit: Py_FinalizeEx, not the quick exit
 
     @property
     def run(self):
