@@ -309,7 +309,10 @@ static PyMethodDef hook_def = {"_pyembed_quick_exit", exit_hook, METH_NOARGS,
 
 int pyembed__quick_exit_arm(void)
 {
-    PyObject *atexit = PyImport_ImportModule("atexit"), *r = NULL;
+    PyObject *atexit, *r = NULL;
+    if (!pyembed__compat_exit_available())
+        return 0; /* shared libpython: Py_FinalizeEx does it all */
+    atexit = PyImport_ImportModule("atexit");
     if (atexit && (hook || (hook = PyCFunction_New(&hook_def, NULL))))
         r = PyObject_CallMethod(atexit, "register", "O", hook);
     Py_XDECREF(atexit);

@@ -63,6 +63,19 @@ extern int _Py_UnhandledKeyboardInterrupt;
 #endif
 #if PY_VERSION_HEX >= 0x030D0000
 #include "internal/pycore_moduleobject.h"
+#pragma weak _PyModule_Clear
+#pragma weak _PyModule_ClearDict
+#endif
+/* A shared libpython (a C host linking libpyembed with pkg-config) hides
+ * them: weak references, so such a host links; there the quick exit is
+ * never armed (pyembed__compat_exit_available). */
+#pragma weak _PySignal_Fini
+#pragma weak _PyGC_CollectNoFail
+#if PY_VERSION_HEX < 0x030C0000
+#pragma weak _PyInterpreterState_ClearModules
+#else
+#pragma weak _PyImport_ClearModulesByIndex
+#pragma weak _PyImport_FiniExternal
 #endif
 
 void pyembed__compat_config(PyConfig *c)
@@ -130,6 +143,19 @@ PyObject *pyembed__compat_frozen_source_name(PyObject *spec)
     Py_XDECREF(origin);
     PyErr_Clear();
     return name;
+}
+
+int pyembed__compat_exit_available(void)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    if (!_PyImport_FiniExternal)
+        return 0;
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    if (!_PyModule_Clear || !_PyModule_ClearDict)
+        return 0;
+#endif
+    return _PySignal_Fini && _PyGC_CollectNoFail && CLEAR_MODULES_BY_INDEX;
 }
 
 void pyembed__compat_exit_set_finalizing(void)

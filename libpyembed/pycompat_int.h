@@ -49,6 +49,7 @@ PyObject *pyembed__compat_frozen_source_name(PyObject *spec);
  * take, Py_IsFinalizing() is true); exit_signal_fini restores default
  * signal dispositions; exit_import_fini (3.12+) clears importlib's
  * external state before the modules are torn down. */
+int pyembed__compat_exit_available(void); /* 1 when libpython has them all */
 void pyembed__compat_exit_set_finalizing(void);
 void pyembed__compat_exit_signal_fini(void);
 void pyembed__compat_exit_import_fini(void);

@@ -75,7 +75,7 @@ class ExecutableTest(PackTestCase):
 
     def test_reproducible_with_cache(self):
         again = os.path.join(self.tmp, "again")
-        self.pack(again, "--module-path", APP, "--run-module", "tinyapp")
+        self.pack(again, "--module-path", APP, "--run-module", "tinyapp", "--no-strip")
         self.assertTrue(self.read(again) == self.read(self.exe), "builds differ")
 
     def test_reproducible_without_cache(self):

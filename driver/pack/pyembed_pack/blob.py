@@ -18,16 +18,17 @@ def add_files(w, name, field, files, compress):
         w.add_field(name, field, key, read(path), compress)
 
 
-def add_module(w, m, comp, spec, target):
+def add_module(w, m, comp, spec, target, compress):
     """Adds m's resource: bytecode, source (by policy) and data in memory,
-    or, for a filesystem-relative module, its files on disk and an FS_PATH.
+    or, for a filesystem-relative module, its files on disk and an FS_PATH;
+    its fields zlib-compressed when compress.
     Modules frozen into the target's libpython are left out: the runtime's
     importer defers to libpython for them."""
     if m.name in target.frozen:
         return
     w.add_resource(m.name, KINDS[m.kind] | (P.KIND_DATA if m.data else 0))
     if m.kind == "distinfo":
-        add_files(w, m.name, P.FIELD_DISTINFO_FILE, m.data, spec.compress)
+        add_files(w, m.name, P.FIELD_DISTINFO_FILE, m.data, compress)
         return
     prefix = placement(m, spec)
     if prefix is not None and m.kind != "namespace":
@@ -35,13 +36,13 @@ def add_module(w, m, comp, spec, target):
         w.add_field(m.name, P.FIELD_FS_PATH, None, rel.encode(), False)
         return
     if m.kind == "extension":
-        w.add_field(m.name, P.FIELD_EXTENSION, None, read(m.path), spec.compress)
+        w.add_field(m.name, P.FIELD_EXTENSION, None, read(m.path), compress)
     elif m.path:
         w.add_field(m.name, P.FIELD_BYTECODE + spec.optimize, None, comp.bytecode(m),
-                    spec.compress)
+                    compress)
         if spec.sources == "all" or (spec.sources == "app" and m.origin == "app"):
-            w.add_field(m.name, P.FIELD_SOURCE, None, m.source(), spec.compress)
-    add_files(w, m.name, P.FIELD_DATA_FILE, m.data, spec.compress)
+            w.add_field(m.name, P.FIELD_SOURCE, None, m.source(), compress)
+    add_files(w, m.name, P.FIELD_DATA_FILE, m.data, compress)
 
 
 def metadata(spec, target):
@@ -74,7 +75,8 @@ def serialise(spec, target, selection, comp, log):
     packed = selection.packed()
     for i, m in enumerate(packed):
         log.module(i, len(packed), m.name)
-        add_module(w, m, comp, spec, target)
+        lazy = spec.compress_lazy and m.name not in selection.load_time
+        add_module(w, m, comp, spec, target, spec.compress or lazy)
     log.modules_done()
     w.add_resource(META, 0)
     w.add_field(META, P.FIELD_METADATA, None, metadata(spec, target), False)

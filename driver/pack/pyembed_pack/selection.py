@@ -7,7 +7,7 @@ from typing import FrozenSet, Mapping
 
 from .errors import PackError, syntax_error
 from .scan import Module, Scanner
-from .trace import trace, with_parents
+from .trace import load_time, trace, with_parents
 
 # Excluded from --stdlib all (and never traced into): tests, GUI, demos
 # (docs/compatibility.md says why).
@@ -24,6 +24,7 @@ class Selection:
 
     candidates: Mapping[str, Module]
     chosen: FrozenSet[str]
+    load_time: FrozenSet[str] = frozenset()  # chosen names imported at start-up
 
     def packed(self):
         """The chosen modules, in name order (the blob's order)."""
@@ -92,4 +93,9 @@ def select(spec, mods, comp, target):
         if inc not in mods:
             raise PackError(f"--include {inc}: no such module")
         chosen |= with_parents({inc}, mods)
-    return Selection(candidates=mods, chosen=frozenset(chosen))
+    try:
+        eager = load_time(spec, mods, comp, target) if spec.stdlib != "none" else chosen
+    except SyntaxError as e:
+        raise syntax_error(e) from None
+    return Selection(candidates=mods, chosen=frozenset(chosen),
+                     load_time=frozenset(eager) & frozenset(chosen))

@@ -20,7 +20,7 @@ class BuildSpec:
     run_module: Optional[str]         # --run-module NAME
     run_code: Optional[str]           # --run-code CODE
     stdlib: str                       # "all", "traced" or "none"
-    trace: str                        # "all" or "load-time"
+    trace: str                        # "app", "all" or "load-time"
     include: Tuple[str, ...]          # --include MODULE
     exclude: Tuple[str, ...]          # --exclude PATTERN (fnmatch)
     site_packages: Tuple[str, ...]    # where --package looks
@@ -49,6 +49,7 @@ class BuildSpec:
     verbose: bool
     progress: bool                    # a progress counter (stderr is a terminal)
     full_exit: bool = False           # --full-exit: Py_FinalizeEx, not the quick exit
+    compress_lazy: bool = False       # compress what start-up does not import
 
     @property
     def run(self):

@@ -8,6 +8,11 @@ gives them, cached by content hash, so rebuilds are quick)."""
 # lines in tracebacks. (-m runs without runpy: libpyembed/runmain.c.)
 BOOT_MODULES = ["encodings", "codecs", "io", "abc", "os", "stat", "traceback",
                 "linecache", "tokenize"]
+# What CPython itself imports before the entry point runs (python -I -S):
+# with the entry module's load-time imports, never compressed by default
+# (3.13+ also import linecache: run_command registers its source there).
+START_MODULES = ["encodings", "encodings.aliases", "encodings.utf_8", "encodings.ascii",
+                 "encodings.latin_1", "codecs", "io", "abc"]
 
 
 def with_parents(names, mods):
@@ -37,10 +42,10 @@ def resolve(importer, is_pkg, name, level, fromlist, mods):
     return [n for n in out if n in mods]
 
 
-def roots(spec, mods, target):
-    """Where tracing starts: the boot set, --include, the entry module (and
-    a package's __main__), and what --run-code imports."""
-    todo = [n for n in BOOT_MODULES + list(spec.include) if n in mods]
+def roots(spec, mods, target, boot=True):
+    """Where tracing starts: the boot set (unless not boot), --include, the
+    entry module (and a package's __main__), and what --run-code imports."""
+    todo = [n for n in (BOOT_MODULES if boot else []) + list(spec.include) if n in mods]
     if spec.run_module:
         todo.append(spec.run_module)
         if mods[spec.run_module].kind in ("package", "namespace"):
@@ -72,12 +77,25 @@ def follow(todo, mods, comp, load_time_only):
     return seen
 
 
+def load_time(spec, mods, comp, target):
+    """The modules imported when CPython starts and the entry point loads
+    (not by imports inside functions): what start-up reads. SyntaxError
+    propagates."""
+    start = START_MODULES + (["linecache"] if target.version >= (3, 13) else [])
+    todo = [n for n in start + roots(spec, mods, target, boot=False) if n in mods]
+    return with_parents(follow(todo, mods, comp, True), mods)
+
+
 def trace(spec, mods, comp, target):
     """Names to pack for --stdlib traced: what the entry point, the boot
     set and --include reach, plus what is imported by computed names
     (encodings.*, sysconfig's data module) and whole --include packages.
     SyntaxError propagates (selection.py reports it)."""
-    seen = follow(roots(spec, mods, target), mods, comp, spec.trace == "load-time")
+    if spec.trace == "app":  # boot modules' imports inside functions only if the app reaches them
+        seen = follow(roots(spec, mods, target, boot=False), mods, comp, False)
+        seen |= follow(list(BOOT_MODULES), mods, comp, True)
+    else:
+        seen = follow(roots(spec, mods, target), mods, comp, spec.trace == "load-time")
     seen |= {n for n in mods if n.startswith("encodings.")}
     if "sysconfig" in seen:  # imports its data module by a computed name
         seen |= {n for n in mods if n.startswith("_sysconfigdata_")}
