@@ -174,13 +174,11 @@ static void set_none(PyObject *d, const char *name)
  * user objects hide go first; sys.std* get their original streams back. */
 static void delete_special(PyObject *builtins, PyObject *sysdict)
 {
-    static const char *const sys_deletes[] = {
-        "path", "argv", "ps1", "ps2", "last_type", "last_value", "last_traceback",
-        "path_hooks", "path_importer_cache", "meta_path", "__interactivehook__"};
     static const char *const sys_files[][2] = {
         {"stdin", "__stdin__"}, {"stdout", "__stdout__"}, {"stderr", "__stderr__"}};
+    const char *const *sys_deletes = pyembed__compat_exit_sys_deletes();
     set_none(builtins, "_");
-    for (size_t i = 0; i < sizeof sys_deletes / sizeof *sys_deletes; i++)
+    for (size_t i = 0; sys_deletes[i]; i++)
         set_none(sysdict, sys_deletes[i]);
     for (size_t i = 0; i < 3; i++) {
         PyObject *v = PyDict_GetItemString(sysdict, sys_files[i][1]);

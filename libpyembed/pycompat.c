@@ -185,6 +185,20 @@ void pyembed__compat_exit_import_fini(void)
 #endif
 }
 
+const char *const *pyembed__compat_exit_sys_deletes(void)
+{
+    static const char *const names[] = {
+#if PY_VERSION_HEX < 0x030C0000
+        "path", "argv", "ps1", "ps2", "last_type", "last_value", "last_traceback",
+        "path_hooks", "path_importer_cache", "meta_path", "__interactivehook__", NULL
+#else
+        "path", "argv", "ps1", "ps2", "last_exc", "last_type", "last_value",
+        "last_traceback", "__interactivehook__", "meta_path", NULL
+#endif
+    };
+    return names;
+}
+
 PyObject *pyembed__compat_exit_builtins(void)
 {
     return _PyInterpreterState_GET()->builtins;

@@ -53,6 +53,9 @@ int pyembed__compat_exit_available(void); /* 1 when libpython has them all */
 void pyembed__compat_exit_set_finalizing(void);
 void pyembed__compat_exit_signal_fini(void);
 void pyembed__compat_exit_import_fini(void);
+/* NULL-terminated names of the sys attributes finalize_modules sets to
+ * None first (3.12+: last_exc too; path hooks go with the import state). */
+const char *const *pyembed__compat_exit_sys_deletes(void);
 /* The interpreter's builtins and sys dicts (borrowed). */
 PyObject *pyembed__compat_exit_builtins(void);
 PyObject *pyembed__compat_exit_sysdict(void);
