@@ -1,7 +1,7 @@
 /*
  * fastexit.c — process exit after a packed app's entry module ends, for
- * the driver's run-to-exit path (pyembed_run_module); C hosts that call
- * pyembed_interp_free always get CPython's full Py_FinalizeEx.
+ * the driver's run-to-exit path (pyembed_main); C hosts (pyembed_interp_*,
+ * pyembed_run_module) always get CPython's full Py_FinalizeEx.
  *
  * Quick exit (the default): Py_FinalizeEx does two things, what a program
  * can observe and the freeing of interpreter internals (types, interned

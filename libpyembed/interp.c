@@ -1,6 +1,7 @@
 /*
  * interp.c — the interpreter handle: create, run, free, and the one-call
- * pyembed_run_module(). The top of libpyembed: nothing calls into it.
+ * pyembed_run_module() and pyembed_main(). The top of libpyembed: nothing
+ * calls into it.
  */
 #include "alloc_int.h"
 
@@ -79,7 +80,7 @@ static int apply_blob_run(pyembed_interp *it)
 }
 
 /* pyembed_interp_create; run_to_exit: the caller ends the process when
- * the run ends (pyembed_run_module), so the entry may exit quickly. */
+ * the run ends (pyembed_main), so the entry may exit quickly. */
 static int interp_create(pyembed_interp **out, const pyembed_config *cfg, int run_to_exit)
 {
     static int created; /* CPython allows one main interpreter per process */
@@ -153,8 +154,9 @@ int pyembed_version_number(void)
     return PYEMBED_VERSION_NUMBER;
 }
 
-int pyembed_run_module(const char *exe_path, const char *module, int argc,
-                       char *const *argv)
+/* pyembed_run_module; run_to_exit as in interp_create. */
+static int run_module(const char *exe_path, const char *module, int argc, char *const *argv,
+                      int run_to_exit)
 {
     pyembed_config cfg;
     pyembed_interp *it = NULL;
@@ -166,7 +168,7 @@ int pyembed_run_module(const char *exe_path, const char *module, int argc,
     cfg.run_module = module;
     cfg.argc = argc;
     cfg.argv = argv;
-    rc = interp_create(&it, &cfg, 1);
+    rc = interp_create(&it, &cfg, run_to_exit);
     if (rc == PYEMBED_OK)
         rc = pyembed_interp_run(it, &status);
     if (rc != PYEMBED_OK) {
@@ -175,4 +177,15 @@ int pyembed_run_module(const char *exe_path, const char *module, int argc,
     }
     pyembed_interp_free(it);
     return status;
+}
+
+int pyembed_run_module(const char *exe_path, const char *module, int argc,
+                       char *const *argv)
+{
+    return run_module(exe_path, module, argc, argv, 0);
+}
+
+int pyembed_main(int argc, char *const *argv)
+{
+    return run_module(NULL, NULL, argc, argv, 1);
 }
