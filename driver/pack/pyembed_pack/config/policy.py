@@ -44,7 +44,7 @@ class Policy(Settings):
         "resources_location": ("in-memory", policy_location),
         "resources_location_fallback": (None, policy_fallback),
         "stdlib": ("traced", f_choice("traced", "all", "none")),
-        "trace": ("all", f_choice("all", "load-time")),
+        "trace": ("app", f_choice("app", "all", "load-time")),
     }
     ATTRS = tuple(FIELDS)
     READONLY = ("preferred_extension_module_variants",)
