@@ -13,10 +13,15 @@
  *             RTLD_LOCAL when chosen (PYEMBED_HAVE_MIMALLOC, soname
  *             PYEMBED_MIMALLOC_SONAME) and mi_malloc etc. looked up in it;
  *             an executable only needs the library when it uses it.
- *   jemalloc  libjemalloc_pic.a is linked into libpyembed as one object
- *             whose only global symbols are pyembed__je_malloc/calloc/
- *             realloc/free (scripts/jemalloc_private.py, as jemalloc's own
- *             --with-jemalloc-prefix would do; PYEMBED_HAVE_JEMALLOC).
+ *   jemalloc  libjemalloc_pic.a becomes one object whose only global
+ *             symbols are pyembed__je_malloc/calloc/realloc/free
+ *             (scripts/jemalloc_private.py, as jemalloc's own
+ *             --with-jemalloc-prefix would do; PYEMBED_HAVE_JEMALLOC). It
+ *             is a member of libpyembed.a referenced WEAKLY here, so a
+ *             program links its 0.8 MB only when it asks for it (linked
+ *             explicitly, as pyembed-run-jemalloc and pyembed-pack are, or
+ *             -Wl,-u,pyembed__je_malloc before libpyembed.a); otherwise the
+ *             backend reports "not linked into this program".
  * Without those defines (e.g. a driver linked at pack time from
  * pyembed-runtime.json) the backends report "not available in this build".
  */
@@ -64,11 +69,12 @@ static void w_free(void *ctx, void *p)
 static const plain_api libc_api = {malloc, calloc, realloc, free};
 
 #ifdef PYEMBED_HAVE_JEMALLOC
-/* Defined by the jemalloc object (scripts/jemalloc_private.py). */
-void *pyembed__je_malloc(size_t n);
-void *pyembed__je_calloc(size_t nelem, size_t elsize);
-void *pyembed__je_realloc(void *p, size_t n);
-void pyembed__je_free(void *p);
+/* Defined by the jemalloc object (scripts/jemalloc_private.py), when the
+ * program links it: weak, so referencing them does not pull it in. */
+__attribute__((weak)) void *pyembed__je_malloc(size_t n);
+__attribute__((weak)) void *pyembed__je_calloc(size_t nelem, size_t elsize);
+__attribute__((weak)) void *pyembed__je_realloc(void *p, size_t n);
+__attribute__((weak)) void pyembed__je_free(void *p);
 static const plain_api je_api = {pyembed__je_malloc, pyembed__je_calloc,
                                  pyembed__je_realloc, pyembed__je_free};
 #endif
@@ -120,8 +126,14 @@ static const plain_api *backend_api(int b, char *err, size_t errsize)
     if (b == PYEMBED_BACKEND_MALLOC)
         return &libc_api;
 #ifdef PYEMBED_HAVE_JEMALLOC
-    if (b == PYEMBED_BACKEND_JEMALLOC)
-        return &je_api;
+    if (b == PYEMBED_BACKEND_JEMALLOC) {
+        if (pyembed__je_malloc)
+            return &je_api;
+        snprintf(err, errsize, "allocator backend 'jemalloc' is not linked into this "
+                 "program (pyembed-pack uses the pyembed-run-jemalloc driver for it; a C "
+                 "host links with -Wl,-u,pyembed__je_malloc)");
+        return NULL;
+    }
 #endif
 #ifdef PYEMBED_HAVE_MIMALLOC
     if (b == PYEMBED_BACKEND_MIMALLOC) {

@@ -162,6 +162,22 @@ class PackTimeChecksTest(PackTestCase):
         self.assertIn("drivers linked against a distribution", self.pack_fails(
             "--allocator", "jemalloc").stderr)
 
+    @unittest.skipUnless("jemalloc" in AVAILABLE and not DISTRIBUTION,
+                         "jemalloc is not in this build")
+    def test_jemalloc_only_in_its_driver(self):
+        """The default driver does not carry jemalloc (0.8 MB); --allocator
+        jemalloc copies pyembed-run-jemalloc, which does."""
+        code = "import _pyembed; print(_pyembed.alloc_backends())"
+        sizes = {}
+        for backend in ("pymalloc", "jemalloc"):
+            out = os.path.join(self.tmp, "be-" + backend)
+            self.pack(out, "--module-path", APP, "--run-code", code, "--allocator", backend)
+            r = run([out], cwd=self.tmp)
+            self.assertExited(r, 0)
+            self.assertEqual("jemalloc" in r.stdout, backend == "jemalloc", r.stdout)
+            sizes[backend] = os.path.getsize(out)
+        self.assertGreater(sizes["jemalloc"] - sizes["pymalloc"], 500_000, sizes)
+
     def test_metadata_keys(self):
         out = os.path.join(self.tmp, "app.blob")
         self.pack(out, "--module-path", APP, "--include", "tinyapp", "--allocator", "malloc",

@@ -132,17 +132,20 @@ def copy_origin_libs(src, dest):
 
 def find_driver(spec, target):
     """The driver executable to copy: --driver, else the one linked for the
-    target's distribution, else pyembed-run beside this pyembed-pack (a
-    build tree), else the installed one."""
+    target's distribution, else pyembed-run (pyembed-run-jemalloc for
+    --allocator jemalloc) beside this pyembed-pack (a build tree), else the
+    installed one."""
     if spec.driver:
         return spec.driver
     if target.make_driver:
         return target.make_driver()
-    sibling = os.path.join(os.path.dirname(os.path.realpath(sys.executable)), "pyembed-run")
-    for cand in (sibling, P.DRIVER_INSTALLED):
+    name = "pyembed-run-jemalloc" if spec.allocator == "jemalloc" else "pyembed-run"
+    sibling = os.path.join(os.path.dirname(os.path.realpath(sys.executable)), name)
+    installed = os.path.join(os.path.dirname(P.DRIVER_INSTALLED), name)
+    for cand in (sibling, installed):
         if os.path.isfile(cand) and os.access(cand, os.X_OK):
             return cand
-    raise PackError("cannot find the pyembed-run driver (use --driver PATH)")
+    raise PackError(f"cannot find the {name} driver (use --driver PATH)")
 
 
 def write_executable(spec, driver, blob):
