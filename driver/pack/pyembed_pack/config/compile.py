@@ -362,8 +362,10 @@ class Compiler:
     def e_BinOp(self, e):
         sym, op = BINOPS[type(e.op).__name__]
         left, right = self.expr(e.left), self.expr(e.right)
-        pos = self.op_pos(e.left, e.right, sym)
+        return self.binary(op, left, right, self.op_pos(e.left, e.right, sym))
 
+    def binary(self, op, left, right, pos):
+        """The evaluator of op(left, right), its errors placed at pos."""
         def ev(f):
             try:
                 return op(left(f), right(f))
@@ -407,14 +409,8 @@ class Compiler:
     def e_Compare(self, e):
         sym, op = COMPARE[type(e.ops[0]).__name__]
         left, right = self.expr(e.left), self.expr(e.comparators[0])
-        pos = self.op_pos(e.left, e.comparators[0], sym.split()[0])
-
-        def ev(f):
-            try:
-                return op(left(f), right(f))
-            except EvalError as err:
-                raise self.at_pos(pos, err) from None
-        return ev
+        return self.binary(op, left, right, self.op_pos(e.left, e.comparators[0],
+                                                        sym.split()[0]))
 
     def e_IfExp(self, e):
         test, body, orelse = self.expr(e.test), self.expr(e.body), self.expr(e.orelse)
