@@ -8,24 +8,7 @@
 
 #include "packrs.h"
 #include "pyembed.h"
-
-/* Name of the resource holding pyembed's own metadata (docs/runtime.md).
- * '@' cannot start a module name, so it never collides with one. */
-#define PYEMBED_META_RESOURCE "@pyembed"
-
-/* Run configuration and facts read from the blob's "@pyembed" resource. */
-typedef struct pyembed_meta {
-    long python_magic;   /* PyImport_GetMagicNumber() of the packer; -1 */
-    int run;             /* enum pyembed_run */
-    char *run_module;
-    char *run_code;      /* from the resource's SOURCE field */
-    int optimize, isolated, site_import, filesystem_importer, sys_frozen;
-    int alloc_backend;   /* enum pyembed_alloc_backend; -1: not known here */
-    unsigned alloc_domains;
-    int alloc_debug, alloc_tracking;
-    char alloc_bad[48];  /* the allocator value not understood ("" if none) */
-    int fast_exit;
-} pyembed_meta;
+#include "meta_int.h"
 
 /* What the allocator set-up does (alloc.c), resolved from the config. */
 typedef struct pyembed_alloc_plan {
@@ -93,7 +76,6 @@ void pyembed__config_free_modules(pyembed_interp *it);
 int pyembed__module_name_ok(const char *s);
 /* meta.c: reads "@pyembed" from it->reader into it->meta (absent is ok). */
 int pyembed__meta_load(pyembed_interp *it);
-void pyembed__meta_clear(pyembed_meta *m);
 /* childcmd.c: `EXE [flags] -c CODE`, `-m MOD`, `--multiprocessing-fork`
  * (python-style re-executions): 1 taken, 0 not one, <0 error. */
 int pyembed__child_command(pyembed_interp *it);
