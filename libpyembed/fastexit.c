@@ -11,6 +11,7 @@
  * or None; anything else takes CPython's normal path.
  */
 #include "pyembed_int.h"
+#include "tempdir_int.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -83,5 +84,6 @@ int pyembed__fast_exit(int finished_ok)
     flush_std("stderr");
     fflush(stdout);
     fflush(stderr);
+    pyembed__tempdir_remove(); /* _exit skips atexit */
     _exit(status);
 }

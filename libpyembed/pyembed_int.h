@@ -113,6 +113,8 @@ PyObject *pyembed__ext_create(PyObject *spec, const void *so, size_t len,
                               int mode);
 /* extload.c: removes the private temporary directory, if one was made. */
 void pyembed__ext_cleanup(void);
+/* extload.c: _pyembed.clean_temp (leftover private directories). */
+extern PyMethodDef pyembed__ext_clean_def;
 
 /* excepthook.c: _pyembed.excepthook, showing packed sources in tracebacks. */
 extern PyMethodDef pyembed__excepthook_def;
