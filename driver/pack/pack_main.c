@@ -1,7 +1,7 @@
 /*
- * pack_main.c — pyembed-pack: inspect/verify in C; build/blob run the
+ * pack_main.c — pyembed-pack: verify in C; every other command runs the
  * packer, the Python package pyembed_pack (driver/pack/pyembed_pack/), as
- * `python -m pyembed_pack build|blob ...` inside an embedded CPython — the
+ * `python -m pyembed_pack CMD ...` inside an embedded CPython — the
  * same libpython the driver links, so its compile() makes bytecode the
  * driver can run. The package is loaded from its files (pkgdir.c), so a
  * traceback from it names them.
@@ -17,10 +17,16 @@ static void usage(void)
     fprintf(stderr,
             "usage: pyembed-pack build -o OUT [options]   single executable\n"
             "       pyembed-pack blob -o FILE [options]   blob for C hosts\n"
+            "       pyembed-pack build [TARGET...] [--config FILE] [--var NAME VALUE]\n"
+            "                          [--var-env NAME ENV]   targets of pyembed.bzl\n"
+            "       pyembed-pack run [TARGET] [-- ARGS]   build a target, run it\n"
+            "       pyembed-pack list-targets             targets of pyembed.bzl\n"
+            "       pyembed-pack init-config-file DIR [--run-module M]\n"
             "       pyembed-pack dist build|list|info|clear   Python distributions\n"
             "       pyembed-pack inspect FILE [--json]\n"
             "       pyembed-pack verify FILE\n"
-            "Run 'pyembed-pack build --help' for the options.\n");
+            "Run 'pyembed-pack build --help' for the options; docs/config.md for\n"
+            "pyembed.bzl.\n");
 }
 
 /* Writes the packer's sys.path to out (n bytes): its package's directory,
@@ -40,6 +46,20 @@ static int search_path(char *out, size_t n)
         fprintf(stderr, "pyembed-pack: path too long: %s\n", dir);
         return -1;
     }
+    return 0;
+}
+
+/* The commands the Python package implements. */
+static const char *const packer_commands[] = {
+    "build", "blob", "dist", "inspect", "run", "list-targets", "init-config-file", NULL,
+};
+
+/* 1 when cmd is one of packer_commands. */
+static int is_packer_command(const char *cmd)
+{
+    for (const char *const *c = packer_commands; *c; c++)
+        if (!strcmp(cmd, *c))
+            return 1;
     return 0;
 }
 
@@ -88,8 +108,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "verify"))
         return pack_verify(argc, argv);
-    if (!strcmp(argv[1], "build") || !strcmp(argv[1], "blob") || !strcmp(argv[1], "dist") ||
-        !strcmp(argv[1], "inspect"))
+    if (is_packer_command(argv[1]))
         return run_packer(argc, argv);
     fprintf(stderr, "pyembed-pack: unknown command '%s'\n", argv[1]);
     usage();

@@ -1,13 +1,17 @@
-"""pyembed-pack's packer: `pyembed-pack build|blob` (docs: README, docs/compatibility.md).
+"""pyembed-pack's packer: `pyembed-pack build|blob|run|...` (docs: README,
+docs/compatibility.md, docs/config.md).
 
 pack_main.c runs this package as `python -m pyembed_pack CMD ARGS` inside
 pyembed-pack's embedded CPython. One module per concept; each layer only
 imports the ones below it:
 
-  __main__     entry: CLI -> target -> build; maps errors to exit statuses
+  __main__     entry: CLI (or config/ for pyembed.bzl) -> target -> build; exit statuses
+  config/      pyembed.bzl: the Starlark dialect, PyOxidizer's API, targets -> BuildSpec
   cli          argparse -> BuildSpec (every flag validated here)
   build        the pipeline: pip -> candidates -> selection -> blob -> output
-  selection    which modules are packed (stdlib policy, --include/--exclude)
+  selection    which modules are packed (stdlib policy, --include/--exclude, decisions)
+  extfilter    --extension-module-filter: lib-dynload files, a driver's built-ins
+  staging      a config's module sources as a module root
   trace        import tracing from the entry point
   blob         resources -> libpackrs's writer (_pyembed_pack.Writer)
   output       the executable, the blob file, filesystem-relative files

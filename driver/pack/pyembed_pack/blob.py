@@ -18,7 +18,7 @@ def add_files(w, name, field, files, compress):
         w.add_field(name, field, key, read(path), compress)
 
 
-def add_module(w, m, comp, spec, target):
+def add_module(w, m, comps, spec, target):
     """Adds m's resource: bytecode, source (by policy) and data in memory,
     or, for a filesystem-relative module, its files on disk and an FS_PATH.
     Modules frozen into the target's libpython are left out: the runtime's
@@ -31,15 +31,16 @@ def add_module(w, m, comp, spec, target):
         return
     prefix = placement(m, spec)
     if prefix is not None and m.kind != "namespace":
-        rel = module_files(m, comp, spec, target, prefix)
+        rel = module_files(m, comps, spec, target, prefix)
         w.add_field(m.name, P.FIELD_FS_PATH, None, rel.encode(), False)
         return
     if m.kind == "extension":
         w.add_field(m.name, P.FIELD_EXTENSION, None, read(m.path), spec.compress)
     elif m.path:
-        w.add_field(m.name, P.FIELD_BYTECODE + spec.optimize, None, comp.bytecode(m),
-                    spec.compress)
-        if spec.sources == "all" or (spec.sources == "app" and m.origin == "app"):
+        for level in spec.levels_of(m):
+            w.add_field(m.name, P.FIELD_BYTECODE + level, None, comps[level].bytecode(m),
+                        spec.compress)
+        if spec.packs_source(m):
             w.add_field(m.name, P.FIELD_SOURCE, None, m.source(), spec.compress)
     add_files(w, m.name, P.FIELD_DATA_FILE, m.data, spec.compress)
 
@@ -50,7 +51,8 @@ def metadata(spec, target):
              f"python_version={target.version_string}",
              "python_full_version=" + ".".join(map(str, target.version)),
              f"run={spec.run}", f"optimize={spec.optimize}", "isolated=1", "site_import=0",
-             "filesystem_importer=0", "sys_frozen=1", f"allocator={spec.allocator}",
+             "filesystem_importer=0", f"sys_frozen={int(spec.sys_frozen)}",
+             f"allocator={spec.allocator}",
              f"fast_exit={int(spec.fast_exit)}"]
     if spec.allocator_domains is not None:
         lines.append("allocator_domains=" + ",".join(spec.allocator_domains))
@@ -65,14 +67,14 @@ def metadata(spec, target):
     return ("\n".join(lines) + "\n").encode()
 
 
-def serialise(spec, target, selection, comp, log):
+def serialise(spec, target, selection, comps, log):
     """The blob bytes of selection: every packed module, then the metadata
     (and the --run-code source)."""
     w = P.Writer()
     packed = selection.packed()
     for i, m in enumerate(packed):
         log.module(i, len(packed), m.name)
-        add_module(w, m, comp, spec, target)
+        add_module(w, m, comps, spec, target)
     log.modules_done()
     w.add_resource(META, 0)
     w.add_field(META, P.FIELD_METADATA, None, metadata(spec, target), False)

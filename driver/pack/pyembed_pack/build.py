@@ -2,11 +2,29 @@
 blob -> executable or blob file. Every stage reads the BuildSpec and the
 TargetPython and returns its result."""
 import os
+import sys
 import time
 
-from . import blob, output, pip, selection
-from .compiler import ModuleCompiler, cache_dir
+from . import blob, extfilter, output, pip, selection, staging
+from .compiler import Compilers, ModuleCompiler, cache_dir
 from .report import Log
+from .target import TargetPython
+
+
+def target_for(spec):
+    """The TargetPython spec packs for: a distribution's (its driver linked
+    with the extension modules spec's filter keeps), or the host's."""
+    if not (spec.distribution or spec.python):
+        return TargetPython.host(spec.stdlib_dir, spec.dynload_dir)
+    from .dist import resolve
+    log = (lambda msg: None) if spec.quiet else (
+        lambda msg: print("pyembed-pack: " + msg, file=sys.stderr))
+    dist, identity = resolve.distribution(spec.distribution, spec.python, log,
+                                          spec.distribution_sha256, spec.progress)
+    wanted = extfilter.builtin_extensions(dist, spec.extension_filter)
+    return TargetPython.from_distribution(
+        dist, resolve.driver_maker(dist, identity, os.cpu_count() or 1, log, wanted),
+        spec.stdlib_dir, identity)
 
 
 def make_blob(spec, target, extra_roots, log):
@@ -16,8 +34,9 @@ def make_blob(spec, target, extra_roots, log):
     comp = ModuleCompiler(target, spec.optimize, cache_dir(target, spec.cache_root))
     chosen = selection.select(spec, mods, comp, target)
     log(f"selected {len(chosen.chosen)} of {len(mods)} modules ({time.monotonic() - t0:.2f}s)")
-    data = blob.serialise(spec, target, chosen, comp, log)
-    log(f"compiled ({comp.cached_count} cached, {comp.new_count} new), "
+    comps = Compilers(comp)
+    data = blob.serialise(spec, target, chosen, comps, log)
+    log(f"compiled ({comps.cached_count} cached, {comps.new_count} new), "
         f"blob {len(data)} bytes ({time.monotonic() - t0:.2f}s)")
     return data
 
@@ -27,9 +46,9 @@ def run(spec, target):
     PackError/OSError for what the user can fix."""
     log = Log(spec.quiet, spec.verbose, spec.progress)
     driver = output.find_driver(spec, target) if spec.command == "build" else None
-    with pip.staged(spec, target) as extra_roots:
+    with pip.staged(spec, target, log) as pip_roots, staging.modules(spec) as more:
         t0 = time.monotonic()
-        data = make_blob(spec, target, extra_roots, log)
+        data = make_blob(spec, target, tuple(pip_roots) + tuple(more), log)
         if spec.command == "blob":
             output.write_blob(spec, data)
         else:

@@ -7,19 +7,22 @@ import shlex
 import sys
 
 from .errors import PackError
-from .spec import BuildSpec
+from .spec import BuildSpec, allocator_problem, canonical_levels
+
+
+CONFIG_NOTE = ("Without -o, `pyembed-pack build [TARGET...] [--config FILE]` builds the "
+               "targets of a config file (pyembed.bzl; docs/config.md).")
+TEST_PATTERNS = ("test", "tests", "*.test", "*.tests")  # --exclude-test-packages
 
 
 ALLOCATORS = ["pymalloc", "malloc", "debug", "mimalloc", "jemalloc"]
 DOMAINS = ("raw", "mem", "obj", "arena")
-# Backends a driver linked at pack time (--distribution) is built with: it
-# is compiled from pyembed-runtime.json's sources, without jemalloc.
-DISTRIBUTION_ALLOCATORS = ("pymalloc", "malloc", "debug", "mimalloc")
 
 
 def parser(cmd):
     """The argparse parser of `pyembed-pack CMD`."""
-    p = argparse.ArgumentParser(prog=f"pyembed-pack {cmd}")
+    p = argparse.ArgumentParser(prog=f"pyembed-pack {cmd}",
+                                epilog=CONFIG_NOTE if cmd == "build" else None)
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--module-path", action="append", default=[], metavar="DIR")
     run = p.add_mutually_exclusive_group()
@@ -80,6 +83,27 @@ def parser(cmd):
                            "store (made by `pyembed-pack dist build --python X.Y`)")
     p.add_argument("--sha256", metavar="HEX",
                    help="SHA-256 of the --distribution archive (required for a remote URL)")
+    p.add_argument("--package-root", action="append", default=[], metavar="DIR=PKG[,PKG...]",
+                   help="pack only these top-level packages/modules of DIR")
+    p.add_argument("--pip-env", action="append", default=[], metavar="NAME=VALUE",
+                   help="environment variable for pip")
+    p.add_argument("--exclude-test-packages", action="store_true",
+                   help="leave out every test/tests package (--exclude test tests *.test *.tests)")
+    p.add_argument("--extension-module-filter", default="all",
+                   choices=["all", "minimal", "no-libraries", "no-copyleft"],
+                   help="which of the target's standard extension modules are packed "
+                        "(a distribution: built into its driver)")
+    p.add_argument("--no-in-memory-extensions", action="store_true",
+                   help="extension modules go to the --resources-fallback directory")
+    p.add_argument("--no-stdlib-data", action="store_true",
+                   help="leave out the data files of standard library packages")
+    p.add_argument("--bytecode-level", action="append", type=int, choices=[0, 1, 2],
+                   default=[], metavar="N",
+                   help="pack bytecode of optimisation level N (repeatable; default: "
+                        "--optimize's)")
+    p.add_argument("--no-sys-frozen", action="store_true", help="do not set sys.frozen")
+    p.add_argument("--print-spec", action="store_true",
+                   help="print the build spec as JSON and build nothing")
     p.add_argument("--stdlib-dir")    # default: the target's (target.py)
     p.add_argument("--dynload-dir")
     p.add_argument("--no-cache", action="store_true", help="do not use the bytecode cache")
@@ -111,6 +135,28 @@ def fs_packages(values):
         name, _, prefix = value.partition("=")
         pairs[name] = check_prefix(prefix or "lib")
     return tuple(pairs.items())
+
+
+def package_roots(values):
+    """(absolute root, names) pairs of the --package-root DIR=PKG,... values."""
+    out = []
+    for value in values:
+        root, sep, names = value.rpartition("=")
+        if not sep or not root or not names:
+            raise PackError(f"--package-root {value}: expected DIR=PKG[,PKG...]")
+        out.append((os.path.abspath(root), tuple(n for n in names.split(",") if n)))
+    return tuple(out)
+
+
+def pip_env(values):
+    """Sorted (name, value) pairs of --pip-env NAME=VALUE."""
+    env = {}
+    for value in values:
+        name, sep, v = value.partition("=")
+        if not sep or not name:
+            raise PackError(f"--pip-env {value}: expected NAME=VALUE")
+        env[name] = v
+    return tuple(sorted(env.items()))
 
 
 def pip_args(ns):
@@ -156,21 +202,9 @@ def allocator_domains(ns):
 
 def check_allocator(ns):
     """An allocator the driver lacks is a pack-time error, not a runtime one."""
-    if ns.distribution or ns.python:
-        if ns.allocator not in DISTRIBUTION_ALLOCATORS:
-            raise PackError(f"--allocator {ns.allocator}: drivers linked against a "
-                            f"distribution have {', '.join(DISTRIBUTION_ALLOCATORS)}")
-        return
-    if ns.driver:
-        return  # another driver: it says so itself at run time
-    try:
-        import _pyembed  # the runtime this pyembed-pack (and its driver) is built with
-    except ImportError:
-        return
-    have = _pyembed.alloc_backends() + ["debug"]
-    if ns.allocator not in have:
-        raise PackError(f"--allocator {ns.allocator}: not available in this build of "
-                        f"pyembed (it has {', '.join(have)})")
+    problem = allocator_problem(ns.allocator, bool(ns.distribution or ns.python), ns.driver)
+    if problem:
+        raise PackError(f"--allocator {ns.allocator}: {problem}")
 
 
 def to_spec(cmd, ns):
@@ -182,13 +216,15 @@ def to_spec(cmd, ns):
     fallback = location_prefix("resources-fallback", ns.resources_fallback) or "lib"
     domains = allocator_domains(ns)
     check_allocator(ns)
+    pip = pip_args(ns)
+    exclude = list(ns.exclude) + (list(TEST_PATTERNS) if ns.exclude_test_packages else [])
     return BuildSpec(
         command=cmd, output=ns.output, out_dir=os.path.dirname(os.path.abspath(ns.output)),
         module_paths=tuple(os.path.abspath(d) for d in ns.module_path),
         run_module=ns.run_module, run_code=ns.run_code, stdlib=ns.stdlib, trace=ns.trace,
-        include=tuple(ns.include), exclude=tuple(ns.exclude),
+        include=tuple(ns.include), exclude=tuple(dict.fromkeys(exclude)),
         site_packages=tuple(ns.site_packages), packages=tuple(ns.package),
-        pip_args=pip_args(ns), fs_packages=packages, resources_location=location,
+        pip_args=pip, fs_packages=packages, resources_location=location,
         resources_fallback=fallback, sources=ns.sources, optimize=ns.optimize,
         compress=ns.compress, strip=ns.strip, driver=ns.driver, fast_exit=ns.fast_exit,
         allocator=ns.allocator, allocator_domains=domains, allocator_debug=ns.allocator_debug,
@@ -196,11 +232,41 @@ def to_spec(cmd, ns):
         distribution_sha256=ns.sha256, python=ns.python,
         stdlib_dir=ns.stdlib_dir, dynload_dir=ns.dynload_dir,
         cache_root=cache_root(ns.no_cache), quiet=ns.quiet, verbose=ns.verbose,
-        progress=sys.stderr.isatty() and not ns.quiet)
+        progress=sys.stderr.isatty() and not ns.quiet,
+        extension_filter=ns.extension_module_filter,
+        extensions_in_memory=not ns.no_in_memory_extensions, stdlib_data=not ns.no_stdlib_data,
+        bytecode_levels=canonical_levels(ns.bytecode_level, ns.optimize),
+        sys_frozen=not ns.no_sys_frozen, pip_env=pip_env(ns.pip_env),
+        pip_cwd=os.getcwd() if pip is not None else None,
+        package_roots=package_roots(ns.package_root))
 
 
 def parse(argv):
-    """BuildSpec of argv = [CMD, ARGS...] (CMD: build or blob). argparse
-    exits itself for --help (0) and for malformed arguments (2)."""
+    """(BuildSpec, print_spec) of argv = [CMD, ARGS...] (CMD: build or
+    blob). argparse exits itself for --help (0) and for malformed
+    arguments (2)."""
     cmd = argv[0]
-    return to_spec(cmd, parser(cmd).parse_args(argv[1:]))
+    ns = parser(cmd).parse_args(argv[1:])
+    return to_spec(cmd, ns), ns.print_spec
+
+
+def flag_mode(args):
+    """True when `build ARGS` is the flag-only build (it has -o, or an
+    option only that build has, or asks for its --help) rather than a
+    config file's."""
+    p = parser("build")
+    flag_only = set(p._option_string_actions) - CONFIG_OPTIONS - {"-h", "--help"}
+    names = []
+    for a in args:
+        if a == "--":
+            break
+        names.append(a.split("=", 1)[0])
+        if names[-1] in ("-o", "--output") or names[-1] in flag_only or \
+                (a.startswith("-o") and not a.startswith("--")):
+            return True
+    return bool({"-h", "--help"} & set(names)) and "--config" not in names
+
+
+# Options `build` takes in both forms (config/commands.py defines them there).
+CONFIG_OPTIONS = {"-q", "--quiet", "-v", "--verbose", "--no-cache", "--stdlib-dir",
+                  "--dynload-dir", "--distribution", "--python", "--sha256", "--print-spec"}

@@ -104,3 +104,26 @@ class ModuleCompiler:
         if cached:
             store(cached + ".imports", json.dumps(found).encode())
         return found
+
+
+class Compilers:
+    """The ModuleCompilers of one build, one per optimisation level (the
+    first given, the others made on first use with the same cache)."""
+
+    def __init__(self, first):
+        self.first = first
+        self.by_level = {first.optimize: first}
+
+    def __getitem__(self, level):
+        if level not in self.by_level:
+            self.by_level[level] = ModuleCompiler(self.first.target, level,
+                                                  self.first.cache_dir)
+        return self.by_level[level]
+
+    @property
+    def cached_count(self):
+        return sum(c.cached_count for c in self.by_level.values())
+
+    @property
+    def new_count(self):
+        return sum(c.new_count for c in self.by_level.values())

@@ -17,17 +17,18 @@ from .fsutil import atomic_write, copy_file, update
 
 def placement(m, spec):
     """None when m is served from memory, else the filesystem-relative
-    prefix (below the output's directory) its files go to."""
-    for name, prefix in spec.fs_packages:
-        if m.name == name or m.name.startswith(name + "."):
-            return prefix
-    if spec.resources_location is not None:
-        return spec.resources_location
-    if m.kind == "extension" and needs_own_file(m.path):
+    prefix (below the output's directory) its files go to. A config's
+    decision for m comes first."""
+    d = m.decision
+    loc = d.location if d is not None and d.location is not None else spec.default_location(m)
+    if loc == "in-memory":
+        loc = None
+    if loc is None and m.kind == "extension" and (not spec.extensions_in_memory or
+                                                  needs_own_file(m.path)):
         # $ORIGIN-relative dependencies (wheel-bundled .libs) cannot be
         # found from a memfd: such a module goes on the filesystem.
-        return spec.resources_fallback
-    return None
+        return d.fallback if d is not None and d.fallback else spec.resources_fallback
+    return loc
 
 
 def needs_own_file(path):
@@ -38,10 +39,11 @@ def needs_own_file(path):
         raise PackError(f"{path}: {e}") from None
 
 
-def module_files(m, comp, spec, target, prefix):
+def module_files(m, comps, spec, target, prefix):
     """Writes m's file(s) under <output dir>/<prefix>; returns the path of
     its main file relative to the output's directory. Python modules get an
-    unchecked hash-based .pyc in __pycache__, compiled for the target."""
+    unchecked hash-based .pyc in __pycache__ per bytecode level, compiled
+    for the target."""
     rel_dir = m.name.replace(".", "/") if m.kind == "package" else "/".join(m.name.split(".")[:-1])
     base = os.path.join(spec.out_dir, prefix, rel_dir)
     os.makedirs(base, exist_ok=True)
@@ -50,9 +52,10 @@ def module_files(m, comp, spec, target, prefix):
     if m.kind == "extension":
         copy_origin_libs(m.path, dest)
     else:
-        pyc = target.pyc_path(dest, spec.optimize)
-        os.makedirs(os.path.dirname(pyc), exist_ok=True)
-        update(pyc, target.hash_pyc(m.source(), comp.bytecode(m)))
+        for level in spec.levels_of(m):
+            pyc = target.pyc_path(dest, level)
+            os.makedirs(os.path.dirname(pyc), exist_ok=True)
+            update(pyc, target.hash_pyc(m.source(), comps[level].bytecode(m)))
     for key, path in m.data.items():
         os.makedirs(os.path.dirname(os.path.join(base, key)), exist_ok=True)
         copy_file(path, os.path.join(base, key))

@@ -1,6 +1,7 @@
 """Offline pip: --pip-install / --requirements into a staging directory
 whose contents are packed like a module path."""
 import contextlib
+import os
 import subprocess
 import sys
 import tempfile
@@ -34,15 +35,49 @@ def pip_python(target):
     raise PackError(f"--pip-install: neither {target.executable} nor {P.PYTHON} has pip")
 
 
-def install(python, pip_args, staging):
-    """Runs python's pip (offline, no bytecode) with pip_args into staging."""
-    cmd = [python, "-m", "pip", "install", "--target", staging] + PIP_OPTIONS + list(pip_args)
-    if subprocess.run(cmd).returncode != 0:
+EDITABLE = ("-e", "--editable")
+
+
+def without_editable(args, log):
+    """args with `-e PATH` as plain `PATH`: an editable install into
+    --target leaves only a link to the source tree, which a packed
+    executable cannot follow."""
+    out, i = [], 0
+    while i < len(args):
+        a = args[i]
+        path = None
+        if a in EDITABLE and i + 1 < len(args):
+            path, i = args[i + 1], i + 2
+        elif a.startswith("--editable="):
+            path, i = a.split("=", 1)[1], i + 1
+        elif a.startswith("-e") and not a.startswith("--") and len(a) > 2:
+            path, i = a[2:], i + 1
+        else:
+            out.append(a)
+            i += 1
+            continue
+        log(f"note: pip: -e {path} would install only a link to the source tree, which a "
+            f"packed executable cannot follow; installing {path} itself")
+        out.append(path)
+    return out
+
+
+def install(python, pip_args, staging, env=(), cwd=None, log=lambda msg: None):
+    """Runs python's pip (offline, no bytecode) with pip_args into staging
+    (env: extra environment variables; cwd: its working directory)."""
+    cmd = [python, "-m", "pip", "install", "--target", staging] + PIP_OPTIONS + \
+        without_editable(list(pip_args), log)
+    environ = dict(os.environ, **dict(env)) if env else None
+    try:
+        status = subprocess.run(cmd, env=environ, cwd=cwd).returncode
+    except OSError as e:
+        raise PackError(f"pip install: cannot run {python} in {cwd}: {e.strerror}") from None
+    if status != 0:
         raise PackError("pip install failed: " + " ".join(cmd[3:]))
 
 
 @contextlib.contextmanager
-def staged(spec, target):
+def staged(spec, target, log=lambda msg: None):
     """Yields the extra module roots pip made: () without pip arguments,
     else one temporary directory (removed afterwards) that the target's
     python installed spec.pip_args into."""
@@ -50,5 +85,5 @@ def staged(spec, target):
         yield ()
         return
     with tempfile.TemporaryDirectory(prefix="pyembed-pip-") as staging:
-        install(pip_python(target)[0], spec.pip_args, staging)
+        install(pip_python(target)[0], spec.pip_args, staging, spec.pip_env, spec.pip_cwd, log)
         yield (staging,)

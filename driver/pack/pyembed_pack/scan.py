@@ -19,6 +19,7 @@ class Module:
         self.path = path          # .py / __init__.py / .so; None for namespace, distinfo
         self.data = {}            # data-file key -> absolute path
         self.origin = origin      # "app" or "stdlib"
+        self.decision = None      # spec.Decision of a config's callbacks, or None
         self._source = None
 
     def source(self):

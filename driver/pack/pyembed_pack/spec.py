@@ -1,11 +1,25 @@
 """BuildSpec: what one `pyembed-pack build|blob` is to produce, as plain data.
 
-cli.py makes it from the command line (a config file front end would make
-the same thing); every stage reads it and none changes it: what a stage
-finds out is returned as a new value (selection.Selection, the blob bytes).
+cli.py makes it from the command line and config/to_spec.py from a
+pyembed.bzl file: the same options give the same spec (docs/config.md has
+the mapping). Every stage reads it and none changes it: what a stage finds
+out is returned as a new value (selection.Selection, the blob bytes).
 """
-from dataclasses import dataclass
-from typing import Optional, Tuple
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Optional, Tuple
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a config's resource callback decided for one module (None
+    fields: the build's own rule)."""
+
+    include: bool = True
+    location: Optional[str] = None    # "in-memory" or a filesystem-relative prefix
+    fallback: Optional[str] = None    # prefix for what cannot load from memory
+    source: Optional[bool] = None     # pack the source
+    levels: Optional[Tuple[int, ...]] = None  # bytecode optimisation levels packed
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,55 @@ class BuildSpec:
     quiet: bool
     verbose: bool
     progress: bool                    # a progress counter (stderr is a terminal)
+    extension_filter: str = "all"     # all, minimal, no-libraries, no-copyleft
+    extensions_in_memory: bool = True  # extension modules may load from memory
+    stdlib_data: bool = True          # data files of stdlib packages
+    bytecode_levels: Tuple[int, ...] = ()  # levels packed; (): just optimize
+    sys_frozen: bool = True
+    pip_env: Tuple[Tuple[str, str], ...] = ()  # extra environment of pip
+    pip_cwd: Optional[str] = None     # pip's working directory (None: ours)
+    package_roots: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()  # (root, top-level names)
+    extra_modules: Tuple[Tuple[str, str, bool], ...] = ()  # (name, source, is_package)
+    # Module, BuildSpec -> Decision or None, for every candidate module: a
+    # config's resource callbacks (config/to_spec.py); None: none.
+    decide: Optional[Callable[[Any, Any], Optional[Decision]]] = field(
+        default=None, compare=False, repr=False)
+
+    @property
+    def levels(self):
+        """The bytecode optimisation levels packed by default."""
+        return self.bytecode_levels or (self.optimize,)
+
+    def default_location(self, m):
+        """The prefix the options give module m (--filesystem-package, then
+        --resources-location), None for in memory."""
+        for name, prefix in self.fs_packages:
+            if m.name == name or m.name.startswith(name + "."):
+                return prefix
+        return self.resources_location
+
+    def levels_of(self, m):
+        """The bytecode levels packed for module m."""
+        d = m.decision
+        return d.levels if d is not None and d.levels is not None else self.levels
+
+    def packs_source(self, m):
+        """True when module m's source is packed."""
+        d = m.decision
+        if d is not None and d.source is not None:
+            return d.source
+        return self.sources == "all" or (self.sources == "app" and m.origin == "app")
+
+    def as_json(self):
+        """The spec as JSON text (`build --print-spec`), without the
+        progress flag (it follows the terminal) and with decide as a bool."""
+        out = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name == "progress":
+                continue
+            out[f.name] = (v is not None) if f.name == "decide" else v
+        return json.dumps(out, indent=1, sort_keys=True)
 
     @property
     def run(self):
@@ -55,3 +118,36 @@ class BuildSpec:
         if self.run_module:
             return "module"
         return "code" if self.run_code is not None else "none"
+
+
+def canonical_levels(levels, optimize):
+    """bytecode_levels for the set levels: () when it is just optimize, so
+    equal options give equal specs."""
+    out = tuple(sorted(set(levels)))
+    return () if out in ((), (optimize,)) else out
+
+
+# Backends a driver linked at pack time (a distribution) is built with: it
+# is compiled from pyembed-runtime.json's sources, without jemalloc.
+DISTRIBUTION_ALLOCATORS = ("pymalloc", "malloc", "debug", "mimalloc")
+
+
+def allocator_problem(allocator, linked, driver):
+    """Why the driver a build uses lacks allocator (None: it has it). linked:
+    the driver is linked at pack time against a distribution; driver: a
+    driver given by path (it reports a missing backend itself at run time)."""
+    if linked:
+        if allocator not in DISTRIBUTION_ALLOCATORS:
+            return ("drivers linked against a distribution have "
+                    + ", ".join(DISTRIBUTION_ALLOCATORS))
+        return None
+    if driver:
+        return None
+    try:
+        import _pyembed  # the runtime this pyembed-pack (and its driver) is built with
+    except ImportError:
+        return None
+    have = _pyembed.alloc_backends() + ["debug"]
+    if allocator not in have:
+        return f"not available in this build of pyembed (it has {', '.join(have)})"
+    return None

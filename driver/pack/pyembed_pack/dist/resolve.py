@@ -73,8 +73,25 @@ def distribution(given, python, log, sha256=None, progress=False):
                             f"{st.root}; make one with: pyembed-pack dist build --python {python}")
         dist, identity = pythonjson.read(entry), os.path.basename(entry)
         log(f"using CPython {dist.python_version} from {entry}")
+    check_platform(dist)
     link.check_linkable(dist)  # before anything runs its interpreter
     return dist, identity
+
+
+def host_triple():
+    return f"{os.uname().machine}-unknown-linux-gnu"
+
+
+def check_platform(dist):
+    """PackError unless dist's executables can be linked and run here: its
+    target triple must be this machine's glibc Linux (an x86_64_vN
+    microarchitecture variant too)."""
+    triple, host = dist.triple or host_triple(), host_triple()
+    arch, _, rest = triple.partition("-")
+    if rest == host.partition("-")[2] and arch.split("_v")[0] == host.partition("-")[0]:
+        return
+    raise PackError(f"{dist.root}: a distribution for {triple}; this host links executables "
+                    f"for {host} only (pyembed builds for the machine it runs on)")
 
 
 def runtime_manifest():
@@ -90,13 +107,14 @@ def runtime_manifest():
                     f"beside {sys.executable} nor at {P.RUNTIME_MANIFEST_INSTALLED})")
 
 
-def driver_maker(dist, identity, jobs, log):
-    """A function linking (once) the driver for dist."""
+def driver_maker(dist, identity, jobs, log, wanted=None):
+    """A function linking (once) the driver for dist, with the built-in
+    extension modules wanted (None: all; link.chosen_extensions)."""
     made = []
 
     def make():
         if not made:
             made.append(link.driver_for(dist, identity, link.Runtime(runtime_manifest()),
-                                        cache_base(), None, jobs, log=log))
+                                        cache_base(), wanted, jobs, log=log))
         return made[0]
     return make
