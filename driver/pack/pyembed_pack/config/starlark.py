@@ -52,6 +52,8 @@ def parse(text, display):
         raise StarlarkError(display, line, e.offset or 1, msg, src) from None
     except ValueError as e:  # e.g. source with NUL bytes
         raise StarlarkError(display, 1, 1, str(e)) from None
+    except (RecursionError, MemoryError):  # e.g. 5000 unary minus signs in a row
+        raise StarlarkError(display, 1, 1, "expression nested too deeply") from None
 
 
 class Evaluation:
