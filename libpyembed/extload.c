@@ -119,6 +119,27 @@ static PyObject *load_failed(PyObject *spec, const char *why)
     return NULL;
 }
 
+/* Replaces the ImportError set by dlopen of the fallback file with one
+ * naming the module, why memory was not used (why) and dlopen's reason
+ * (a noexec $TMPDIR). Returns NULL. */
+static PyObject *dlopen_failed(PyObject *spec, char *why, size_t whylen)
+{
+    PyObject *type, *value, *tb, *msg;
+    const char *s;
+    size_t used = strlen(why);
+    PyErr_Fetch(&type, &value, &tb);
+    msg = value ? PyObject_Str(value) : NULL;
+    s = msg ? PyUnicode_AsUTF8(msg) : NULL;
+    snprintf(why + used, whylen - used, "%sprivate temporary directory: %s", used ? "; " : "",
+             s ? s : "dlopen failed");
+    Py_XDECREF(msg);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    PyErr_Clear();
+    return load_failed(spec, why);
+}
+
 /* Calls _imp.create_dynamic with a spec whose origin is path, then points
  * the module's __file__ back at the real spec's origin. */
 static PyObject *create_from(PyObject *spec, const char *path)
@@ -168,6 +189,8 @@ PyObject *pyembed__ext_create(PyObject *spec, const void *so, size_t len, int mo
         close(fd); /* loaded (dlopen maps it) or not: never named again */
     else
         unlink(path); /* dlopen holds its own mapping now */
+    if (!m && fd < 0 && PyErr_ExceptionMatches(PyExc_ImportError))
+        return dlopen_failed(spec, why, sizeof why);
     return m;
 }
 

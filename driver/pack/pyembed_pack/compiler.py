@@ -2,7 +2,7 @@
 
 The target compiles (target.compile_module: canonical marshal bytes plus
 the module's import statements); results are cached on disk under
-$XDG_CACHE_HOME/pyembed/bytecode-c3-<magic>/ by a hash of magic, optimize
+$XDG_CACHE_HOME/pyembed/bytecode-c2sum-<magic>/ by a hash of magic, optimize
 level, path and source, and remembered per module for the build. Each
 entry starts with the SHA-256 of the rest: a damaged entry (a crash while
 writing, a disk error, someone's edit) is noticed, warned about once and
@@ -15,8 +15,8 @@ import sys
 from .errors import syntax_error
 from .fsutil import atomic_write, read
 
-# c2: canonical marshal; import lists carry at_load; c3: entries checksummed
-CACHE_FORMAT = "bytecode-c3-"
+# c2: canonical marshal; import lists carry at_load; c2sum: entries checksummed
+CACHE_FORMAT = "bytecode-c2sum-"
 _warned = []
 
 
