@@ -22,7 +22,7 @@ distribution is resolved and nothing runs pip). The contract:
     never another exception (no RecursionError, MemoryError, ValueError,
     OverflowError from Python under the dialect);
   * a PackError's message is non-empty, and a StarlarkError's first line
-    names the file;
+    is FILE:LINE:COL: MESSAGE (FILE may be a file it loads);
   * one input takes at most --timeout seconds (the loop budget bounds
     every evaluation).
 
@@ -204,9 +204,9 @@ def check_error(e):
     """Raises AssertionError when PackError e is not a usable message."""
     msg = str(e)
     assert msg.strip(), "empty PackError message"
-    if isinstance(e, StarlarkError):
-        assert msg.splitlines()[0].startswith("pyembed.bzl:"), \
-            f"StarlarkError not naming the file: {msg[:200]!r}"
+    if isinstance(e, StarlarkError):  # the file (maybe a loaded one) and position
+        assert re.match(r"[^\n]+:\d+:\d+: \S", msg), \
+            f"StarlarkError without a position: {msg[:200]!r}"
 
 
 OUTCOMES = {"ok": 0, "error": 0}
