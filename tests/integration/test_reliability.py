@@ -53,7 +53,8 @@ def tempdirs(where):
     return sorted(n for n in os.listdir(where) if n.startswith("pyembed-ext-"))
 
 
-class ReliabilityTest(harness.PackTestCase):
+class RelappCase(harness.PackTestCase):
+    """relapp packed once per class, run with its own $TMPDIR."""
 
     @classmethod
     def setUpClass(cls):
@@ -96,6 +97,10 @@ class ReliabilityTest(harness.PackTestCase):
                                  p.stdout.close(), p.stderr.close()))
         self.assertEqual(p.stdout.readline(), "ready\n")
         return p
+
+
+
+class ReliabilityTest(RelappCase):
 
     # ---- extension modules without memfd: the private directory ----
 
@@ -347,6 +352,238 @@ class ReliabilityTest(harness.PackTestCase):
             self.assertSameRun(r, ref)
             self.assertEqual(r.stdout.splitlines()[0], "after delete [1] 42")
             self.assertEqual(os.listdir(self.tmpdir), [])
+
+
+class PackMistakeTest(harness.PackTestCase):
+    """Each user mistake: `pyembed-pack: <what>: <why>`, one line, exit 1,
+    nothing written at the output path."""
+
+    def setUp(self):
+        super().setUp()
+        self.app = os.path.join(self.tmp, "app")
+        os.mkdir(self.app)
+        self.write("m.py", "print('hi from m')\n")
+        self.out = os.path.join(self.tmp, "out")
+
+    def write(self, name, text, mode=None):
+        path = os.path.join(self.app, name)
+        with open(path, "wb") as f:
+            f.write(text.encode() if isinstance(text, str) else text)
+        if mode is not None:
+            os.chmod(path, mode)
+        return path
+
+    def build(self, *options, out=None, env=None, argv_prefix=()):
+        argv = list(argv_prefix) + self.pack_cmd("build", out or self.out, "--module-path",
+                                                 self.app, *options)
+        return run(argv, env=env or self.pack_env, timeout=harness.BUILD_TIMEOUT)
+
+    def assertMistake(self, r, message, out=None):
+        """r failed with exactly the one line message."""
+        self.assertExited(r, 1)
+        self.assertEqual(r.stderr, "pyembed-pack: " + message + "\n")
+        self.assertNotIn("Traceback", r.stderr)
+        self.assertFalse(os.path.exists(out or self.out), "output written")
+
+    def test_run_module_nonexistent_or_invalid(self):
+        for name in ("nosuchmod", "a;b", "m.", ".m", "m..x", "1m", "m-x", "a b", "é"):
+            r = self.build("--run-module", name)
+            self.assertMistake(r, f"--run-module {name}: no such module in the module paths")
+
+    def test_dangling_symlink_and_non_utf8_names_are_skipped(self):
+        os.symlink(os.path.join(self.tmp, "nowhere.py"), os.path.join(self.app, "dang.py"))
+        os.symlink("dang.py", os.path.join(self.app, "loop1.py"))
+        self.write(b"bad\xff.py".decode("utf-8", "surrogateescape"), "x = 1\n")
+        r = self.build("--run-module", "m")
+        self.assertExited(r, 0)
+        self.assertEqual(run([self.out]).stdout, "hi from m\n")
+        os.unlink(self.out)
+        r = self.build("--run-module", "dang")
+        self.assertMistake(r, "--run-module dang: no such module in the module paths")
+
+    def test_unreadable_module(self):
+        os.chmod(self.class_tmp, 0o755)
+        os.chmod(self.tmp, 0o777)
+        os.chmod(self.app, 0o777)
+        path = self.write("secret.py", "x = 1\n", 0o000)
+        drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        env = dict(self.pack_env, XDG_CACHE_HOME=os.path.join(self.tmp, "nobody-cache"))
+        for run_module in ("m", "secret"):
+            r = self.build("--run-module", run_module, env=env, argv_prefix=drop)
+            self.assertMistake(r, f"{path}: Permission denied")
+
+    def test_bad_source(self):
+        self.write("enc.py", "# -*- coding: nosuchcodec -*-\nx = 1\n")
+        r = self.build("--run-module", "enc")
+        self.assertMistake(r, os.path.join(self.app, "enc.py") + ":0: unknown encoding: "
+                           "nosuchcodec")
+        self.write("enc.py", b"x = '\xff\xfe'\n")  # not UTF-8, no declaration
+        r = self.build("--run-module", "enc")
+        self.assertExited(r, 1)
+        self.assertRegex(r.stderr, r"^pyembed-pack: .*enc\.py:1: .*utf-8.*\n$")
+        self.write("enc.py", "def f(:\n")
+        r = self.build("--run-module", "enc")
+        self.assertMistake(r, os.path.join(self.app, "enc.py") + ":1: invalid syntax")
+        self.write("enc.py", "x = 1\0\n")
+        r = self.build("--run-module", "enc")
+        self.assertMistake(r, os.path.join(self.app, "enc.py") + ":1: source code string "
+                           "cannot contain null bytes")
+
+    def test_missing_module_path(self):
+        missing = os.path.join(self.tmp, "missing")
+        r = run(self.pack_cmd("build", self.out, "--module-path", missing, "--run-module", "m"),
+                env=self.pack_env, timeout=harness.BUILD_TIMEOUT)
+        self.assertMistake(r, missing + ": not a directory")
+
+    def test_output_is_a_directory_or_unwritable(self):
+        os.mkdir(self.out)
+        r = self.build("--run-module", "m")
+        self.assertExited(r, 1)
+        self.assertEqual(r.stderr, f"pyembed-pack: {self.out}: Is a directory\n")
+        self.assertEqual(os.listdir(self.out), [])
+        out = os.path.join(self.tmp, "no", "such", "dir", "out")
+        self.assertMistake(self.build("--run-module", "m", out=out),
+                           out + ": No such file or directory", out=out)
+        ro = os.path.join(self.tmp, "ro")
+        os.mkdir(ro)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", ro], check=True)
+        self.addCleanup(subprocess.run, ["umount", ro])
+        out = os.path.join(ro, "out")
+        self.assertMistake(self.build("--run-module", "m", out=out),
+                           out + ": Read-only file system", out=out)
+
+    def test_disk_full(self):
+        small = os.path.join(self.tmp, "small")
+        os.mkdir(small)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", small], check=True)
+        self.addCleanup(subprocess.run, ["umount", small])
+        out = os.path.join(small, "out")
+        self.assertMistake(self.build("--run-module", "m", out=out),
+                           out + ": No space left on device", out=out)
+        self.assertEqual(os.listdir(small), [])  # no partial file either
+
+    def test_read_only_cache_builds_the_same(self):
+        cache = os.path.join(self.tmp, "cache")
+        os.mkdir(cache)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", cache], check=True)
+        self.addCleanup(subprocess.run, ["umount", cache])
+        env = dict(self.pack_env, XDG_CACHE_HOME=cache)
+        self.assertExited(self.build("--run-module", "m", env=env), 0)
+        first = harness_read(self.out)
+        os.unlink(self.out)
+        subprocess.run(["mount", "-o", "remount,ro", cache], check=True)
+        r = self.build("--run-module", "m", env=env)
+        self.assertExited(r, 0)
+        self.assertEqual(harness_read(self.out), first)
+        os.unlink(self.out)
+        # an empty read-only cache: nothing can be stored, the build works
+        subprocess.run(["umount", cache], check=True)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", cache], check=True)
+        r = self.build("--run-module", "m", env=env)
+        self.assertExited(r, 0)
+        self.assertEqual(harness_read(self.out), first)
+
+    def test_corrupt_cache_entries_are_rebuilt(self):
+        cache = os.path.join(self.tmp, "cache")
+        env = dict(self.pack_env, XDG_CACHE_HOME=cache)
+        self.assertExited(self.build("--run-module", "m", env=env), 0)
+        first = harness_read(self.out)
+        entries = [os.path.join(d, f) for d, _, fs in os.walk(cache) for f in fs
+                   if "/bytecode-" in d]
+        self.assertGreater(len(entries), 10)
+        for damage in (b"", b"\xa7garbage", None):
+            for path in entries:
+                data = harness_read(path)
+                with open(path, "wb") as f:
+                    # truncated, overwritten, or one bit flipped in the payload
+                    f.write(damage if damage is not None else
+                            data[:-1] + bytes([data[-1] ^ 1]))
+            os.unlink(self.out)
+            r = self.build("--run-module", "m", env=env)
+            self.assertExited(r, 0)
+            self.assertRegex(r.stderr, r"^pyembed-pack: warning: .*: damaged cache entry "
+                             r"\((checksum mismatch|not JSON)\): rebuilt\n$")
+            self.assertEqual(harness_read(self.out), first)
+        self.assertEqual(run([self.out]).stdout, "hi from m\n")
+
+    def test_clean_temp_of_a_missing_directory(self):
+        missing = os.path.join(self.tmp, "missing")
+        r = run([PACK, "clean-temp", "--dir", missing], env=self.pack_env)
+        self.assertExited(r, 1)
+        self.assertEqual(r.stderr, f"pyembed-pack: clean-temp: {missing}: No such file or "
+                                   "directory\n")
+
+
+@unittest.skipUnless(os.environ.get("PYEMBED_TEST_SOAK") == "1",
+                     "the soak test runs in the slow suite (meson test --suite slow)")
+class SoakTest(RelappCase):
+    """PYEMBED_SOAK_RUNS (500) runs of a packed multiprocessing app, 2 at a
+    time, a fifth of them killed -9 at a random moment, half of them with
+    memfd_create refused (the private directory in use); afterwards no
+    process of the app is left, no private directory is left once a later
+    run cleaned up, and the bytecode cache still gives the same build."""
+
+    RUNS = int(os.environ.get("PYEMBED_SOAK_RUNS", "500"))
+
+    def one(self, i, rng):
+        p = subprocess.Popen([self.exe, "soak", "spawn"], cwd=self.tmp,
+                             env=self.env(memfd=i % 2 == 0), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        kill = rng.random() < 0.2
+        try:
+            if kill:
+                time.sleep(rng.random() * 0.6)
+                p.kill()
+            out, err = p.communicate(timeout=120)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        if kill and p.returncode == -signal.SIGKILL:
+            return "killed"
+        return None if (p.returncode, out) == (0, "soak 2470\n") else (p.returncode, out, err)
+
+    def strays(self):
+        """Processes still running the app's executable."""
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if os.readlink(f"/proc/{pid}/exe").startswith(self.exe):
+                    found.append(int(pid))
+            except OSError:
+                pass
+        return found
+
+    def test_soak(self):
+        import concurrent.futures
+        import random
+        rngs = [random.Random(i) for i in range(self.RUNS)]
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(self.one, range(self.RUNS), rngs))
+        bad = [r for r in results if r not in (None, "killed")]
+        self.assertEqual(bad, [])
+        killed = results.count("killed")
+        self.assertGreater(killed, 0)
+        deadline = time.monotonic() + 30  # orphaned children see their pipes close
+        while self.strays() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        self.assertEqual(self.strays(), [])
+        # the killed runs' private directories go with the next run
+        r = self.packed("ext", memfd=False)
+        self.assertEqual(r.stdout, "ext ok True\n")
+        self.assertEqual(tempdirs(self.tmpdir), [])
+        # what remains is multiprocessing's own pymp-* of killed runs (python's too)
+        others = [n for n in os.listdir(self.tmpdir) if not n.startswith("pymp-")]
+        self.assertEqual(others, [])
+        self.assertLessEqual(len(os.listdir(self.tmpdir)), killed)
+        again = os.path.join(self.tmp, "again")
+        self.pack(again, "--module-path", APP, "--run-module", "relapp", "--stdlib", "all")
+        self.assertEqual(harness_read(again), harness_read(self.exe))
+
+
+def harness_read(path):
+    with open(path, "rb") as f:
+        return f.read()
 
 
 if __name__ == "__main__":

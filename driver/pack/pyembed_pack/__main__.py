@@ -56,7 +56,11 @@ def clean_temp(argv):
     ns = p.parse_args(argv)
     where = ns.dir or (os.environ.get("TMPDIR") if os.environ.get("TMPDIR", "").startswith("/")
                        else "/tmp")
-    n = _pyembed.clean_temp(where)
+    try:
+        n = _pyembed.clean_temp(where)
+    except OSError as e:
+        print(f"pyembed-pack: clean-temp: {describe(e)}", file=sys.stderr)
+        return 1
     if not ns.quiet:
         print(f"pyembed-pack: removed {n} leftover director{'y' if n == 1 else 'ies'} "
               f"from {where}")
@@ -87,9 +91,17 @@ def main(argv):
         crash_if_asked()
         build.run(spec, target)
     except (PackError, OSError) as e:
-        print(f"pyembed-pack: {e}", file=sys.stderr)
+        print(f"pyembed-pack: {describe(e)}", file=sys.stderr)
         return 1
     return 0
+
+
+def describe(e):
+    """One line for PackError or OSError e: an OSError as `FILE: why`,
+    not Python's `[Errno N] why: 'FILE'`."""
+    if isinstance(e, OSError) and e.strerror and e.filename is not None:
+        return f"{os.fsdecode(e.filename)}: {e.strerror}"
+    return str(e)
 
 
 if __name__ == "__main__":
