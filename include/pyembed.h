@@ -46,8 +46,8 @@ extern "C" {
 
 /** Version of pyembed_config this header declares. Version 1: the fields
  *  up to fast_exit; version 2 added child_commands; version 3 the
- *  allocator_* fields and modules. */
-#define PYEMBED_CONFIG_VERSION 3
+ *  allocator_* fields and modules; version 4 parse_argv. */
+#define PYEMBED_CONFIG_VERSION 4
 
 /** Error codes; values are part of the ABI and never renumbered. */
 enum pyembed_error {
@@ -241,13 +241,17 @@ typedef struct pyembed_config {
                                   atexit, flush stdio and _exit() without
                                   finalising objects (default 0) */
     /* version 2 */
-    int child_commands;        /* with RUN_BLOB, 1: argv shaped like
-                                  python's `EXE [flags] -c CODE`, `-m MOD`
-                                  or `--multiprocessing-fork ...` runs that
-                                  instead of the app, as multiprocessing
-                                  and subprocess expect of sys.executable;
-                                  0: argv goes to the app untouched
-                                  (default 1) */
+    int child_commands;        /* with RUN_BLOB, 1: the command lines the
+                                  standard library gives sys.executable
+                                  (multiprocessing's `--multiprocessing-fork
+                                  ...` and `[flags] -c "from
+                                  multiprocessing...."` of spawn, forkserver
+                                  and the resource tracker) run that
+                                  instead of the app; 0: argv goes to the
+                                  app untouched (default 1). A version 1,
+                                  2 or 3 config keeps its old meaning: any
+                                  `[flags] -c CODE` / `-m MOD` (see
+                                  parse_argv, which it then sets) */
     /* version 3 */
     int allocator_backend;     /* enum pyembed_alloc_backend (default
                                   DEFAULT: `allocator` decides); one not
@@ -265,6 +269,17 @@ typedef struct pyembed_config {
     const pyembed_allocator_funcs *allocator_custom; /* BACKEND_CUSTOM (copied) */
     const pyembed_module *modules; /* module_count extra built-in modules */
     size_t module_count;
+    /* version 4 */
+    int parse_argv;            /* with RUN_BLOB, 1: an argv whose first
+                                  argument is one of python3's options
+                                  (-c, -m, -, -O, -X, --version...) is a
+                                  python command line, parsed and applied as
+                                  python3 does (-c, -m, scripts, -, flags,
+                                  PYTHON* variables unless -E/-I); the app
+                                  runs when it names no command. 0: the
+                                  app's argv is the app's (default 0; the
+                                  blob's parse_argv=1, from pyembed-pack
+                                  --python-argv, turns it on too) */
 } pyembed_config;
 
 typedef struct pyembed_interp pyembed_interp;

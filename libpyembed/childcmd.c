@@ -1,23 +1,32 @@
 /*
- * childcmd.c — python-style invocations of a packed executable.
+ * childcmd.c — whose argv is it: the app's, or a python command line?
  *
- * The standard library re-executes sys.executable as if it were python:
- * multiprocessing's spawn and forkserver start methods and its resource
- * tracker run `EXE [flags] -c CODE`, frozen-mode spawn runs
- * `EXE --multiprocessing-fork key=N ...`, and apps run
- * `subprocess.run([sys.executable, "-c", ...])`. With PYEMBED_RUN_BLOB (and
- * config.child_commands, the default) a packed executable therefore treats
- * these argument shapes as python would, in its own packed environment,
- * instead of starting the app. No Python source is built here: -c runs the
- * caller's code as it is, -m names the module, and the multiprocessing
- * child runs the stdlib's own frozen-executable entry point.
- * (Consequence: an app cannot take "-c", "-m" or "--multiprocessing-fork"
- * as its first argument; docs/runtime.md says so.)
+ * A packed executable is the app's program: its argv goes to the app,
+ * whatever it holds (`black -c CODE`, `mytool -m msg`). Two exceptions
+ * (docs/runtime.md §6):
+ *   * the command lines the standard library gives sys.executable, when
+ *     config.child_commands is 1 (the default): multiprocessing's spawn in
+ *     frozen mode runs `EXE --multiprocessing-fork key=N ...`, its
+ *     forkserver and resource tracker run `EXE [flags] -c "from
+ *     multiprocessing.… import main; main(…)"`;
+ *   * with config.parse_argv (or the blob's parse_argv=1, pyembed-pack
+ *     --python-argv) any argv whose first argument is one of python3's
+ *     options (`-c`, `-m`, `-`, `-O`, `-IS`, `-cCODE`, `--version`, …) or
+ *     an existing file or directory (a script, as python3 runs it); other
+ *     arguments (`--verbose`, `-z`, a word) still go to the app.
+ * A python command line is parsed by CPython itself (python_init.c), so
+ * -c, -m, scripts, -, combined flags and -O/-W/-X/-u apply as in python3.
+ * No Python source is built here: --multiprocessing-fork runs the stdlib's
+ * own frozen-executable entry point, which reads sys.argv itself.
  */
 #include "pyembed_int.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* What the standard library's re-executions run with -c. */
+#define MP_CODE_PREFIX "from multiprocessing."
 
 /* 1 for an interpreter flag as subprocess._args_from_interpreter_flags()
  * writes them; *takes_value when the next argument is its value. */
@@ -34,21 +43,28 @@ static int is_python_flag(const char *a, int *takes_value)
     return 0;
 }
 
-/* Replaces it's argv by (first, argv[from..argc)). */
-static int set_argv(pyembed_interp *it, const char *first, int from)
+/* 1 when a is an option python3's command line accepts first: "-", a
+ * long option it knows, or short flags of its own (the letters up to one
+ * that takes a value, which may follow in the same argument). */
+static int is_python_option(const char *a)
 {
-    int n = 1 + (it->cfg.argc - from);
-    char **argv = calloc((size_t)n + 1, sizeof *argv);
-    if (!argv || !(argv[0] = strdup(first)))
-        return free(argv), pyembed__fail(it, PYEMBED_ENOMEM, "out of memory");
-    for (int i = 1; i < n; i++)
-        argv[i] = it->argv[from + i - 1];
-    for (int i = 0; i < from; i++)
-        free(it->argv[i]);
-    free(it->argv);
-    it->argv = argv;
-    it->cfg.argc = n;
-    return PYEMBED_OK;
+    static const char *const longs[] = {"--help", "--version", "--check-hash-based-pycs",
+                                        "--help-env", "--help-xoptions", "--help-all"};
+    if (a[0] != '-')
+        return 0;
+    if (a[1] == '-') {
+        for (size_t i = 0; i < sizeof longs / sizeof longs[0]; i++)
+            if (!strcmp(a, longs[i]))
+                return 1;
+        return 0;
+    }
+    for (const char *p = a + 1; *p; p++) {
+        if (strchr("cmWX", *p))
+            return 1; /* the rest (or the next argument) is its value */
+        if (!strchr("bBdEhiIOPqRsSuvVx?", *p))
+            return 0;
+    }
+    return 1; /* "-" alone is the script "read stdin" */
 }
 
 /* `EXE --multiprocessing-fork key=N...`: the stdlib's own entry for
@@ -65,34 +81,33 @@ static int mp_fork(pyembed_interp *it)
     return 1;
 }
 
-/* Recognises the invocations above in it's argv and sets the run entry
- * and sys.argv accordingly: 1 done, 0 not such an invocation, <0 the
- * error code (message on it). */
-int pyembed__child_command(pyembed_interp *it)
+/* 1 when argv is `EXE [flags] -c "from multiprocessing...."`. */
+static int is_stdlib_child(const pyembed_interp *it)
 {
-    int i = 1, takes, rc;
-    if (it->cfg.argc >= 2 && !strcmp(it->argv[1], "--multiprocessing-fork"))
-        return mp_fork(it);
+    int i = 1, takes;
     while (i < it->cfg.argc && is_python_flag(it->argv[i], &takes))
         i += 1 + takes;
-    if (i + 1 >= it->cfg.argc) /* -c and -m need their operand */
+    return i + 1 < it->cfg.argc && !strcmp(it->argv[i], "-c") &&
+           !strncmp(it->argv[i + 1], MP_CODE_PREFIX, sizeof MP_CODE_PREFIX - 1);
+}
+
+/* 1 when a names a file or directory: python3 would run it as a script. */
+static int is_script(const char *a)
+{
+    struct stat st;
+    return a[0] != '-' && stat(a, &st) == 0;
+}
+
+int pyembed__child_command(pyembed_interp *it)
+{
+    if (it->cfg.argc < 2)
         return 0;
-    if (!strcmp(it->argv[i], "-c")) {
-        free(it->run_code);
-        if (!(it->run_code = strdup(it->argv[i + 1])))
-            return pyembed__fail(it, PYEMBED_ENOMEM, "out of memory");
-        it->cfg.run = PYEMBED_RUN_CODE;
-        return (rc = set_argv(it, "-c", i + 2)) ? rc : 1;
-    }
-    if (!strcmp(it->argv[i], "-m")) {
-        if (!pyembed__module_name_ok(it->argv[i + 1]))
-            return pyembed__fail(it, PYEMBED_EINVAL, "'%s' is not a module name",
-                                 it->argv[i + 1]);
-        free(it->run_module);
-        if (!(it->run_module = strdup(it->argv[i + 1])))
-            return pyembed__fail(it, PYEMBED_ENOMEM, "out of memory");
-        it->cfg.run = PYEMBED_RUN_MODULE;
-        return (rc = set_argv(it, it->argv[i + 1], i + 2)) ? rc : 1;
+    if (it->cfg.child_commands && !strcmp(it->argv[1], "--multiprocessing-fork"))
+        return mp_fork(it);
+    if ((it->cfg.parse_argv && (is_python_option(it->argv[1]) || is_script(it->argv[1]))) ||
+        (it->cfg.child_commands && is_stdlib_child(it))) {
+        it->python_cmdline = 1;
+        return 1;
     }
     return 0;
 }

@@ -92,6 +92,22 @@ static PyObject *load_bytecode(Finder *f, const packrs_resource *res,
     return code;
 }
 
+/* Bytecode of another optimisation level when res has neither that of
+ * f->optimize nor a source (a python command line's -O in a blob packed
+ * at level 0): 1 found, 0 none, -1 error. */
+static int other_level(Finder *f, const packrs_resource *res, packrs_field *bc)
+{
+    packrs_field src;
+    int has = pyembed__get_field(f, res, PACKRS_FIELD_SOURCE, &src);
+    if (has != 0)
+        return has < 0 ? -1 : 0; /* the source is compiled instead */
+    for (int level = 0; level <= 2; level++)
+        if (level != f->optimize &&
+            (has = pyembed__get_field(f, res, PACKRS_FIELD_BYTECODE + level, bc)) != 0)
+            return has;
+    return 0;
+}
+
 PyObject *pyembed__code_for(Finder *f, const packrs_resource *res, PyObject *origin)
 {
     packrs_field bc;
@@ -99,6 +115,8 @@ PyObject *pyembed__code_for(Finder *f, const packrs_resource *res, PyObject *ori
     if (f->bytecode_ok < 0)
         check_magic(f);
     has = pyembed__get_field(f, res, PACKRS_FIELD_BYTECODE + f->optimize, &bc);
+    if (has == 0 && f->bytecode_ok)
+        has = other_level(f, res, &bc);
     if (has < 0)
         return NULL;
     if (has && f->bytecode_ok)

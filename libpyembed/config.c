@@ -24,6 +24,7 @@ static const size_t config_end[] = {
     END_OF(fast_exit),       /* 1 */
     END_OF(child_commands),  /* 2: + child_commands */
     END_OF(module_count),    /* 3: + allocator_backend .. module_count */
+    END_OF(parse_argv),      /* 4: + parse_argv */
 };
 
 _Static_assert(sizeof config_end / sizeof config_end[0] == PYEMBED_CONFIG_VERSION + 1,
@@ -95,6 +96,8 @@ static int check_run(pyembed_interp *it, const pyembed_config *c)
         return pyembed__fail(it, PYEMBED_EINVAL, "run=BLOB needs resources");
     if (c->child_commands != 0 && c->child_commands != 1)
         return pyembed__fail(it, PYEMBED_EINVAL, "child_commands must be 0 or 1");
+    if (c->parse_argv != 0 && c->parse_argv != 1)
+        return pyembed__fail(it, PYEMBED_EINVAL, "parse_argv must be 0 or 1");
     return PYEMBED_OK;
 }
 
@@ -200,6 +203,10 @@ static int read_versioned(pyembed_interp *it, const pyembed_config *c)
                              "PYEMBED_CONFIG_VERSION))", c->version, PYEMBED_CONFIG_VERSION);
     config_defaults(&it->cfg);
     memcpy(&it->cfg, c, n);
+    /* Before version 4, child_commands = 1 also meant any `-c CODE` and
+     * `-m MOD`: what parse_argv = 1 does now. */
+    if (c->version < 4)
+        it->cfg.parse_argv = it->cfg.child_commands;
     it->cfg.version = PYEMBED_CONFIG_VERSION; /* complete from here on */
     return PYEMBED_OK;
 }

@@ -197,8 +197,8 @@ static PyObject *finder_exec_module(Finder *f, PyObject *module)
         r = PyObject_CallMethod(f->imp, "exec_dynamic", "O", module);
     else if (res.kind & PACKRS_KIND_NAMESPACE)
         r = Py_NewRef(Py_None);
-    else
-        r = exec_code(f, module, &res, origin);
+    else if ((r = exec_code(f, module, &res, origin)))
+        pyembed__posthook(f, module, name);
     Py_XDECREF(name);
     Py_XDECREF(origin);
     return r;
@@ -275,6 +275,8 @@ static PyMethodDef finder_methods[] = {
 static PyMemberDef finder_members[] = {
     {"prefix", T_OBJECT, offsetof(Finder, prefix), READONLY,
      "virtual root of packed files (the executable's path)"},
+    {"path", T_OBJECT, offsetof(Finder, prefix), READONLY,
+     "the same root: where this loader's modules are (FileLoader.path's role)"},
     {NULL, 0, 0, 0, NULL}};
 
 PyTypeObject pyembed__FinderType = {

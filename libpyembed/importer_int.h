@@ -29,7 +29,8 @@ typedef struct Finder {
 /* The importer's files in layers, bottom first; a file calls only files
  * of lower layers:
  *   lookup.c | spec.c, code.c, extload.c | pathentry.c | resources.c |
- *   importer.c (the finder's method table) | runmain.c | install.c */
+ *   posthook.c | importer.c (the finder's method table) | runmain.c |
+ *   install.c */
 
 /* lookup.c: ImportError naming name for packrs error rc; returns NULL. */
 PyObject *pyembed__import_error(Finder *f, const char *name, int rc);
@@ -82,6 +83,14 @@ PyObject *pyembed__subpackages(Finder *f, PyObject *package);
 PyObject *pyembed__find_distributions(Finder *f, PyObject *args);
 PyObject *pyembed__distinfo_resources(Finder *f, PyObject *noargs);
 PyObject *pyembed__distinfo_file(Finder *f, PyObject *args);
+
+/* resources.c: the support module name (one of libpyembed/py/), created from
+ * its compiled-in source on first use. New reference. */
+PyObject *pyembed__support_module(const char *name, const char *source);
+
+/* posthook.c: after f executed module (called name), runs its hook in
+ * py/_pyembed_hooks.py, if it has one. Never fails. */
+void pyembed__posthook(Finder *f, PyObject *module, PyObject *name);
 
 /* importer.c: the finder's type (method table). */
 extern PyTypeObject pyembed__FinderType;

@@ -1,7 +1,10 @@
 /*
  * install.c — the built-in module "_pyembed" and putting its importer in
  * place: first on sys.meta_path (after the core phase of initialisation,
- * so even `encodings` comes from the blob) and first on sys.path_hooks.
+ * so even `encodings` comes from the blob) and first on sys.path_hooks,
+ * where it serves sys.path's virtual first entry (the executable's path)
+ * and the packed packages' __path__ directories. CPython's PathFinder
+ * stays after it, for directories a program adds to sys.path itself.
  * Only creation and installation: the importer's behaviour is in
  * importer.c and the files below it.
  */
@@ -13,6 +16,10 @@
 
 static PyMethodDef functions[10]; /* filled from the defs of each file */
 
+/* The interpreter whose blob sub-interpreters import from (one per
+ * process; set when the importer is first installed). */
+static pyembed_interp *installed_for;
+
 static struct PyModuleDef runtime_module_def = {
     PyModuleDef_HEAD_INIT, "_pyembed",
     "pyembed runtime: the in-memory importer for packed resources, the\n"
@@ -22,10 +29,9 @@ static struct PyModuleDef runtime_module_def = {
 PyObject *pyembed__module_init(void)
 {
     PyObject *m;
-    size_t n = 3;
+    size_t n = 2;
     functions[0] = pyembed__excepthook_def;
-    functions[1] = pyembed__runmain_def;
-    functions[2] = pyembed__ext_clean_def;
+    functions[1] = pyembed__ext_clean_def;
     for (const PyMethodDef *d = pyembed__alloc_methods; d->ml_name && n < 9; d++)
         functions[n++] = *d; /* functions[9] stays the sentinel */
     if (PyType_Ready(&pyembed__FinderType) < 0 || PyType_Ready(&pyembed__PathEntryType) < 0)
@@ -93,6 +99,7 @@ int pyembed__importer_install(pyembed_interp *it)
     Finder *f;
     PyObject *hook, *mod;
     int rc = -1;
+    installed_for = it;
     if (!(mod = PyImport_ImportModule("_pyembed")))
         return pyembed__fail_python(it, "importing _pyembed");
     Py_DECREF(mod);
@@ -107,19 +114,119 @@ int pyembed__importer_install(pyembed_interp *it)
     return rc ? pyembed__fail_python(it, "installing the importer") : PYEMBED_OK;
 }
 
-int pyembed__importer_drop_pathfinder(pyembed_interp *it)
+int pyembed__importer_after_pathfinder(pyembed_interp *it)
+{
+    PyObject *meta = PySys_GetObject("meta_path"), *f;
+    Py_ssize_t n;
+    if (!meta || !PyList_Check(meta) || (n = PyList_GET_SIZE(meta)) < 2 ||
+        !Py_IS_TYPE(PyList_GET_ITEM(meta, 0), &pyembed__FinderType))
+        return PYEMBED_OK;
+    f = Py_NewRef(PyList_GET_ITEM(meta, 0));
+    if (PySequence_DelItem(meta, 0) < 0 || PyList_Append(meta, f) < 0) {
+        Py_DECREF(f);
+        return pyembed__fail_python(it, "moving the importer after PathFinder");
+    }
+    Py_DECREF(f);
+    return PYEMBED_OK;
+}
+
+static int hide_shim_name(void);
+
+/* The packed importer on this interpreter's sys.meta_path, installed
+ * there first if it is missing (a sub-interpreter: the shim's name is then
+ * hidden there as in the main interpreter); borrowed, or NULL with an
+ * exception set. */
+static PyObject *packed_finder(void)
 {
     PyObject *meta = PySys_GetObject("meta_path");
-    if (!meta || !PyList_Check(meta))
-        return pyembed__fail(it, PYEMBED_EINIT, "sys.meta_path is not a list");
-    for (Py_ssize_t i = PyList_GET_SIZE(meta); i-- > 0;) {
-        PyObject *name = PyObject_GetAttrString(PyList_GET_ITEM(meta, i), "__name__");
-        int is_path = name && PyUnicode_Check(name) &&
-                      pyembed__compat_str_is(name, "PathFinder");
-        Py_XDECREF(name);
-        PyErr_Clear();
-        if (is_path && PySequence_DelItem(meta, i) < 0)
-            return pyembed__fail_python(it, "removing PathFinder");
+    for (int pass = 0; pass < 2; pass++) {
+        for (Py_ssize_t i = 0; meta && PyList_Check(meta) && i < PyList_GET_SIZE(meta); i++)
+            if (Py_IS_TYPE(PyList_GET_ITEM(meta, i), &pyembed__FinderType))
+                return PyList_GET_ITEM(meta, i);
+        if (pass || !installed_for || pyembed__importer_install(installed_for) != PYEMBED_OK ||
+            hide_shim_name() < 0)
+            break;
     }
-    return PYEMBED_OK;
+    return PyErr_Format(PyExc_ImportError, "pyembed: no packed importer for this interpreter");
+}
+
+/* Drops "encodings" from sys.builtin_module_names: the shim is an import
+ * detail, not a built-in module a program should see. 0 or -1. */
+static int hide_shim_name(void)
+{
+    PyObject *names = PySys_GetObject("builtin_module_names"), *kept;
+    int rc;
+    if (!names || !PyTuple_Check(names))
+        return 0;
+    if (!(kept = PyList_New(0)))
+        return -1;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); i++) {
+        PyObject *n = PyTuple_GET_ITEM(names, i);
+        if (!PyUnicode_Check(n) || PyUnicode_CompareWithASCIIString(n, "encodings") != 0)
+            if (PyList_Append(kept, n) < 0)
+                return Py_DECREF(kept), -1;
+    }
+    Py_SETREF(kept, PyList_AsTuple(kept));
+    rc = kept ? PySys_SetObject("builtin_module_names", kept) : -1;
+    Py_XDECREF(kept);
+    return rc;
+}
+
+int pyembed__encodings_shim_hide(pyembed_interp *it)
+{
+    return hide_shim_name() < 0 ? pyembed__fail_python(it, "hiding the encodings shim") : 0;
+}
+
+/* The spec of the packed "encodings" between the shim's create and exec:
+ * the import system replaces the module's __spec__ with the built-in one
+ * in between, exec puts the packed one back. One import at a time (GIL). */
+static PyObject *shim_spec;
+
+/* Py_mod_create: the packed "encodings", loaded through the packed
+ * importer (not through the import system again, which would find this
+ * shim first); a new reference, or NULL with an exception set. */
+static PyObject *shim_create(PyObject *spec, PyModuleDef *def)
+{
+    PyObject *f = packed_finder(), *packed, *bootstrap, *mod = NULL;
+    (void)spec, (void)def;
+    if (!f || !(packed = PyObject_CallMethod(f, "find_spec", "sO", "encodings", Py_None)))
+        return NULL;
+    if (packed == Py_None) {
+        Py_DECREF(packed);
+        return PyErr_Format(PyExc_ImportError, "pyembed: 'encodings' is not packed");
+    }
+    if ((bootstrap = PyImport_ImportModule("_frozen_importlib"))) {
+        mod = PyObject_CallMethod(bootstrap, "_load", "O", packed);
+        Py_DECREF(bootstrap);
+    }
+    Py_XSETREF(shim_spec, mod ? packed : NULL);
+    if (!mod)
+        Py_DECREF(packed);
+    return mod;
+}
+
+/* Py_mod_exec: gives the module its packed spec back. */
+static int shim_exec(PyObject *mod)
+{
+    PyObject *spec = shim_spec;
+    int rc;
+    shim_spec = NULL;
+    if (!spec)
+        return 0;
+    rc = PyObject_SetAttrString(mod, "__spec__", spec);
+    Py_DECREF(spec);
+    return rc;
+}
+
+static PyModuleDef_Slot shim_slots[] = {
+    {Py_mod_create, (void *)shim_create}, {Py_mod_exec, (void *)shim_exec}, {0, NULL}};
+
+/* No doc, methods or state: PyModule_FromDefAndSpec would write them over
+ * the packed module. */
+static struct PyModuleDef shim_def = {
+    PyModuleDef_HEAD_INIT, "encodings", NULL, 0, NULL, shim_slots, NULL, NULL, NULL};
+
+PyObject *pyembed__encodings_shim(void)
+{
+    return PyModuleDef_Init(&shim_def);
 }

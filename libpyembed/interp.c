@@ -46,9 +46,9 @@ static void take_blob_options(pyembed_interp *it)
     it->cfg.fast_exit = m->fast_exit;
 }
 
-/* With run = BLOB, takes entry point and options from the blob, unless
- * argv is a python-style child invocation (childcmd.c) and
- * child_commands allows those. */
+/* With run = BLOB, takes entry point and options from the blob. argv may
+ * be a python command line instead (childcmd.c), which then decides what
+ * runs; multiprocessing's --multiprocessing-fork replaces the entry. */
 static int apply_blob_run(pyembed_interp *it)
 {
     const pyembed_meta *m = &it->meta;
@@ -66,16 +66,15 @@ static int apply_blob_run(pyembed_interp *it)
         return pyembed__fail(it, PYEMBED_ERESOURCES, "blob says run=code but has no code");
     if (m->run == PYEMBED_RUN_NONE)
         return pyembed__fail(it, PYEMBED_ERESOURCES, "blob names nothing to run");
-    rc = it->cfg.child_commands ? pyembed__child_command(it) : 0;
-    if (rc)
-        return rc > 0 ? PYEMBED_OK : rc; /* 1: not the app's entry; <0: its error */
     free(it->run_module);
     free(it->run_code);
     it->run_module = m->run_module ? strdup(m->run_module) : NULL;
     it->run_code = m->run_code ? strdup(m->run_code) : NULL;
     if ((m->run_module && !it->run_module) || (m->run_code && !it->run_code))
         return pyembed__fail(it, PYEMBED_ENOMEM, "out of memory");
-    return PYEMBED_OK;
+    it->cfg.parse_argv |= m->parse_argv;
+    rc = pyembed__child_command(it);
+    return rc < 0 ? rc : PYEMBED_OK; /* <0: its error code (message on it) */
 }
 
 int pyembed_interp_create(pyembed_interp **out, const pyembed_config *cfg)

@@ -26,6 +26,8 @@ typedef struct pyembed_meta {
     int alloc_debug, alloc_tracking;
     char alloc_bad[48];  /* the allocator value not understood ("" if none) */
     int fast_exit;
+    int parse_argv;      /* pyembed-pack --python-argv */
+    char *tcl_library, *tk_library; /* relative to origin (tkinter) */
 } pyembed_meta;
 
 /* meta_parse.c: frees m's strings and sets every field to its default. */

@@ -21,6 +21,8 @@ void pyembed__meta_clear(pyembed_meta *m)
 {
     free(m->run_module);
     free(m->run_code);
+    free(m->tcl_library);
+    free(m->tk_library);
     memset(m, 0, sizeof *m);
     m->python_magic = -1;
     m->sys_frozen = 1;
@@ -98,6 +100,15 @@ static long parse_num(const char *v, size_t n)
     return x;
 }
 
+/* Replaces the string *dst by v[0..n). */
+static int set_string(char **dst, const char *v, size_t n)
+{
+    free(*dst);
+    if (!(*dst = strndup(v, n)))
+        return PYEMBED_ENOMEM;
+    return PYEMBED_OK;
+}
+
 /* Applies one "key=value" line. */
 static int apply(pyembed_meta *m, const char *k, size_t kn, const char *v, size_t vn)
 {
@@ -108,11 +119,13 @@ static int apply(pyembed_meta *m, const char *k, size_t kn, const char *v, size_
     else if (KEY("run"))
         m->run = vn == 6 && !memcmp(v, "module", 6) ? PYEMBED_RUN_MODULE :
                  vn == 4 && !memcmp(v, "code", 4) ? PYEMBED_RUN_CODE : PYEMBED_RUN_NONE;
-    else if (KEY("run_module")) {
-        free(m->run_module);
-        if (!(m->run_module = strndup(v, vn)))
-            return PYEMBED_ENOMEM;
-    } else if (KEY("optimize") && num >= 0 && num <= 2)
+    else if (KEY("run_module"))
+        return set_string(&m->run_module, v, vn);
+    else if (KEY("tcl_library"))
+        return set_string(&m->tcl_library, v, vn);
+    else if (KEY("tk_library"))
+        return set_string(&m->tk_library, v, vn);
+    else if (KEY("optimize") && num >= 0 && num <= 2)
         m->optimize = (int)num;
     else if (KEY("isolated"))
         m->isolated = num == 1;
@@ -124,6 +137,8 @@ static int apply(pyembed_meta *m, const char *k, size_t kn, const char *v, size_
         m->sys_frozen = num == 1;
     else if (KEY("fast_exit"))
         m->fast_exit = num == 1;
+    else if (KEY("parse_argv"))
+        m->parse_argv = num == 1;
     else if (KEY("allocator"))
         apply_allocator(m, v, vn);
     else if (KEY("allocator_domains"))

@@ -1,6 +1,7 @@
 /*
  * pathentry.c — what pkgutil and loader.get_data see of packed packages:
- * listing children, the path-entry finder for "<exe>/pkg" directories
+ * listing children, the path-entry finder for "<exe>" (sys.path's
+ * virtual first entry: the top-level modules) and "<exe>/pkg" directories
  * (sys.path_hooks), and get_data() for data files under virtual paths.
  */
 #include "importer_int.h"
@@ -148,14 +149,37 @@ static int find_source(Finder *f, const char *rel, size_t n, PyObject **out)
     return (*out = pyembed__field_bytes(f, r.name, &fld)) ? 1 : -1;
 }
 
+/* path with "." and ".." components resolved (posixpath.normpath), as
+ * open() would resolve them on a real directory; new reference. */
+static PyObject *normalised(PyObject *path)
+{
+    const char *s = PyUnicode_Check(path) ? PyUnicode_AsUTF8(path) : NULL;
+    PyObject *posixpath, *out;
+    if (!s) {
+        PyErr_Clear();
+        return Py_NewRef(path);
+    }
+    if (!strstr(s, "/./") && !strstr(s, "/../") && !strstr(s, "//"))
+        return Py_NewRef(path);
+    if (!(posixpath = PyImport_ImportModule("posixpath")))
+        return NULL;
+    out = PyObject_CallMethod(posixpath, "normpath", "O", path);
+    Py_DECREF(posixpath);
+    return out;
+}
+
 PyObject *pyembed__get_data(Finder *f, PyObject *path)
 {
     Py_ssize_t n;
-    const char *rel = under_prefix(f, path, &n);
-    PyObject *out = NULL;
+    const char *rel;
+    PyObject *out = NULL, *norm = normalised(path);
     int found = 0;
+    if (!norm)
+        return NULL;
+    rel = under_prefix(f, norm, &n);
     if (rel && !(found = find_data(f, rel, (size_t)n, &out)))
         found = find_source(f, rel, (size_t)n, &out);
+    Py_DECREF(norm);
     if (found < 0)
         return NULL;
     if (!found) {
@@ -170,8 +194,21 @@ PyObject *pyembed__get_data(Finder *f, PyObject *path)
 typedef struct {
     PyObject_HEAD
     Finder *finder;
-    PyObject *package; /* dotted package name (str) */
+    PyObject *package; /* dotted package name (str); NULL: the root */
 } PathEntry;
+
+/* A path entry of f for package name[0..n) (NULL: the top level). */
+static PyObject *path_entry(Finder *f, const char *name, Py_ssize_t n)
+{
+    PathEntry *pe = PyObject_New(PathEntry, &pyembed__PathEntryType);
+    if (!pe)
+        return NULL;
+    pe->finder = (Finder *)Py_NewRef((PyObject *)f);
+    pe->package = NULL;
+    if (name && !(pe->package = PyUnicode_FromStringAndSize(name, n)))
+        Py_CLEAR(pe);
+    return (PyObject *)pe;
+}
 
 PyObject *pyembed__path_entry_new(Finder *f, PyObject *path)
 {
@@ -179,7 +216,10 @@ PyObject *pyembed__path_entry_new(Finder *f, PyObject *path)
     Py_ssize_t n;
     const char *rel = under_prefix(f, path, &n);
     packrs_resource r;
-    PathEntry *pe;
+    int is_root = PyUnicode_Check(path) ? PyUnicode_Compare(path, f->prefix) == 0 : 0;
+    if (is_root)
+        return path_entry(f, NULL, 0);
+    PyErr_Clear();
     if (!rel || (size_t)n >= sizeof name)
         return PyErr_Format(PyExc_ImportError, "not a packed package directory: %R", path);
     for (Py_ssize_t i = 0; i < n; i++)
@@ -189,28 +229,23 @@ PyObject *pyembed__path_entry_new(Finder *f, PyObject *path)
         PyErr_Clear();
         return PyErr_Format(PyExc_ImportError, "not a packed package directory: %R", path);
     }
-    if (!(pe = PyObject_New(PathEntry, &pyembed__PathEntryType)))
-        return NULL;
-    pe->finder = (Finder *)Py_NewRef((PyObject *)f);
-    pe->package = PyUnicode_FromStringAndSize(name, n);
-    if (!pe->package)
-        Py_CLEAR(pe);
-    return (PyObject *)pe;
+    return path_entry(f, name, n);
 }
 
-/* find_spec(fullname, target=None): only direct children of the package. */
+/* find_spec(fullname, target=None): only direct children of the package
+ * (top-level names for the root). */
 static PyObject *pe_find_spec(PathEntry *pe, PyObject *args)
 {
     PyObject *fullname, *target = Py_None;
-    Py_ssize_t plen, n;
-    const char *p, *s;
+    Py_ssize_t plen = -1, n;
+    const char *p = "", *s;
     if (!PyArg_ParseTuple(args, "U|O:find_spec", &fullname, &target))
         return NULL;
-    p = PyUnicode_AsUTF8AndSize(pe->package, &plen);
-    s = PyUnicode_AsUTF8AndSize(fullname, &n);
-    if (!p || !s)
+    if (pe->package && !(p = PyUnicode_AsUTF8AndSize(pe->package, &plen)))
         return NULL;
-    if (n <= plen + 1 || memcmp(s, p, (size_t)plen) || s[plen] != '.' ||
+    if (!(s = PyUnicode_AsUTF8AndSize(fullname, &n)))
+        return NULL;
+    if (n <= plen + 1 || (plen >= 0 && (memcmp(s, p, (size_t)plen) || s[plen] != '.')) ||
         memchr(s + plen + 1, '.', (size_t)(n - plen - 1)))
         Py_RETURN_NONE;
     return pyembed__find_spec_name(pe->finder, fullname);
@@ -219,12 +254,42 @@ static PyObject *pe_find_spec(PathEntry *pe, PyObject *args)
 static PyObject *pe_iter_modules(PathEntry *pe, PyObject *args)
 {
     PyObject *prefix = NULL;
-    Py_ssize_t n;
-    const char *p;
+    Py_ssize_t n = 0;
+    const char *p = NULL;
     if (!PyArg_ParseTuple(args, "|U:iter_modules", &prefix) ||
-        !(p = PyUnicode_AsUTF8AndSize(pe->package, &n)))
+        (pe->package && !(p = PyUnicode_AsUTF8AndSize(pe->package, &n))))
         return NULL;
     return pyembed__list_children(pe->finder, p, (size_t)n, prefix);
+}
+
+/* The finder's virtual directory: the prefix, or "<prefix>/a/b". */
+static PyObject *pe_get_path(PathEntry *pe, void *closure)
+{
+    PyObject *rel, *out;
+    (void)closure;
+    if (!pe->package)
+        return Py_NewRef(pe->finder->prefix);
+    if (!(rel = PyObject_CallMethod(pe->package, "replace", "ss", ".", "/")))
+        return NULL;
+    out = PyUnicode_FromFormat("%U/%U", pe->finder->prefix, rel);
+    Py_DECREF(rel);
+    return out;
+}
+
+static PyObject *pe_get_loader(PathEntry *pe, void *closure)
+{
+    (void)closure;
+    return Py_NewRef((PyObject *)pe->finder);
+}
+
+static PyObject *pe_repr(PathEntry *pe)
+{
+    PyObject *path = pe_get_path(pe, NULL), *r;
+    if (!path)
+        return NULL;
+    r = PyUnicode_FromFormat("<pyembed.PackedPathEntry %U>", path);
+    Py_DECREF(path);
+    return r;
 }
 
 static PyObject *pe_invalidate_caches(PathEntry *pe, PyObject *noargs)
@@ -241,6 +306,11 @@ static void pe_dealloc(PathEntry *pe)
     PyObject_Free(pe);
 }
 
+static PyGetSetDef pe_getset[] = {
+    {"path", (getter)pe_get_path, NULL, "the virtual directory this finder serves", NULL},
+    {"loader", (getter)pe_get_loader, NULL, "the packed importer", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
 static PyMethodDef pe_methods[] = {
     {"find_spec", (PyCFunction)pe_find_spec, METH_VARARGS, NULL},
     {"iter_modules", (PyCFunction)pe_iter_modules, METH_VARARGS, NULL},
@@ -254,5 +324,7 @@ PyTypeObject pyembed__PathEntryType = {
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Path-entry finder for a packed package directory.",
     .tp_dealloc = (destructor)pe_dealloc,
+    .tp_repr = (reprfunc)pe_repr,
     .tp_methods = pe_methods,
+    .tp_getset = pe_getset,
 };

@@ -26,4 +26,9 @@ int pyembed__platform_memfile(const char *name, char *path, size_t pathlen);
  * noexec mount cannot), else 0. */
 int pyembed__platform_exec_mappable(int fd);
 
+/* Ends the process by SIGINT's default action, as python3 does after an
+ * uncaught KeyboardInterrupt (so a parent sees the signal); returns the
+ * exit status to use if it could not (130). */
+int pyembed__platform_die_by_sigint(void);
+
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,4 +64,11 @@ int pyembed__platform_exec_mappable(int fd)
         return 0;
     munmap(p, 1);
     return 1;
+}
+
+int pyembed__platform_die_by_sigint(void)
+{
+    if (signal(SIGINT, SIG_DFL) != SIG_ERR)
+        kill(getpid(), SIGINT);
+    return 130;
 }

@@ -33,10 +33,11 @@ extern int _Py_UnhandledKeyboardInterrupt;
 #define SIGINT_FLAG _PyRuntime.signals.unhandled_keyboard_interrupt
 #endif
 
-void pyembed__compat_config(PyConfig *c)
+void pyembed__compat_config(PyConfig *c, int safe_path)
 {
     c->_init_main = 0; /* private field: stop after the core phase */
-    c->safe_path = 1;  /* 3.11+ */
+    if (safe_path)
+        c->safe_path = 1; /* 3.11+ */
 }
 
 PyStatus pyembed__compat_init_main(PyConfig *c)
@@ -98,4 +99,26 @@ PyObject *pyembed__compat_frozen_source_name(PyObject *spec)
     Py_XDECREF(origin);
     PyErr_Clear();
     return name;
+}
+
+void pyembed__compat_frozen_set_filename(PyObject *spec, PyObject *file)
+{
+    /* 3.11-3.14: a SimpleNamespace(filename=..., origname=...) */
+    PyObject *state = PyObject_GetAttrString(spec, "loader_state");
+    if (state && state != Py_None && PyObject_HasAttrString(state, "filename") &&
+        PyObject_SetAttrString(state, "filename", file) < 0)
+        PyErr_Clear();
+    Py_XDECREF(state);
+    PyErr_Clear();
+}
+
+int pyembed__compat_frozen_served(PyObject *imp, PyObject *name)
+{
+    /* _imp.find_frozen (3.11+) answers None when frozen modules are off */
+    PyObject *r = PyObject_CallMethod(imp, "find_frozen", "O", name);
+    int served = r && r != Py_None;
+    if (!r)
+        return -1;
+    Py_DECREF(r);
+    return served;
 }

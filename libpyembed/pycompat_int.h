@@ -18,9 +18,9 @@
 
 /* Sets the PyConfig fields whose existence depends on the version:
  * initialisation stops after the core phase (the caller then installs
- * its importer and calls pyembed__compat_init_main), and neither the
- * current nor the script directory is ever put on sys.path. */
-void pyembed__compat_config(PyConfig *c);
+ * its importer and calls pyembed__compat_init_main), and with safe_path
+ * neither the current nor the script directory is put on sys.path. */
+void pyembed__compat_config(PyConfig *c, int safe_path);
 /* Runs the main phase of initialisation after a core-only one; c is the
  * config the core phase was started with (still unfreed). */
 PyStatus pyembed__compat_init_main(PyConfig *c);
@@ -42,5 +42,12 @@ int pyembed__compat_set_stdlib_dir(PyObject *root);
  * reference), or NULL with no exception when spec is not FrozenImporter's
  * or has no usable name. */
 PyObject *pyembed__compat_frozen_source_name(PyObject *spec);
+/* 1 when FrozenImporter will import frozen module name (frozen modules
+ * are on: not overridden by _imp._override_frozen_modules_for_tests),
+ * 0 when not, -1 with an exception set. imp: _imp. */
+int pyembed__compat_frozen_served(PyObject *imp, PyObject *name);
+/* Records file as the filename in the loader_state of FrozenImporter's
+ * spec (nothing for another spec); never fails. */
+void pyembed__compat_frozen_set_filename(PyObject *spec, PyObject *file);
 
 #endif

@@ -39,6 +39,10 @@ struct pyembed_interp {
     char *module_search_path;
     char *run_module, *run_code;
     char **argv;
+    int python_cmdline;      /* argv is a python command line: CPython
+                                parses it (childcmd.c) */
+    int direct_main;         /* the entry is a packed module, run by
+                                runmain.c without a Python caller frame */
     packrs_reader *reader;   /* NULL with RESOURCES_NONE */
     pyembed_meta meta;
     pyembed_alloc_plan alloc;
@@ -76,8 +80,10 @@ void pyembed__config_free_modules(pyembed_interp *it);
 int pyembed__module_name_ok(const char *s);
 /* meta.c: reads "@pyembed" from it->reader into it->meta (absent is ok). */
 int pyembed__meta_load(pyembed_interp *it);
-/* childcmd.c: `EXE [flags] -c CODE`, `-m MOD`, `--multiprocessing-fork`
- * (python-style re-executions): 1 taken, 0 not one, <0 error. */
+/* childcmd.c: decides whether it's argv is the app's or a python
+ * command line (multiprocessing's re-executions; with parse_argv any
+ * argv starting with one of python's options): 1 python's (it->python_cmdline set, or
+ * the --multiprocessing-fork entry in run_code), 0 the app's, <0 error. */
 int pyembed__child_command(pyembed_interp *it);
 
 /* value.c: v as a new Python object (index names the argument in
@@ -118,20 +124,35 @@ extern PyMethodDef pyembed__ext_clean_def;
 
 /* excepthook.c: _pyembed.excepthook, showing packed sources in tracebacks. */
 extern PyMethodDef pyembed__excepthook_def;
-/* runmain.c: _pyembed._run_main, `python -m` without runpy, and the
- * module it runs: set before initialisation, borrowed (the interp's copy
- * outlives the interpreter). */
-extern PyMethodDef pyembed__runmain_def;
-void pyembed__runmain_set_target(const char *module);
-/* The constant run_command that runs that module through Py_RunMain. */
-#define PYEMBED_RUN_MAIN_COMMAND "import _pyembed; _pyembed._run_main()"
+/* runmain.c: runs packed module `module` as __main__ (`python -m`
+ * without runpy and without a Python caller frame); an uncaught
+ * exception is printed as python prints it. Returns the exit status
+ * (0, or 1 after a traceback); *sigint is set when that exception was a
+ * KeyboardInterrupt. SystemExit ends the process, as in python. */
+int pyembed__runmain_run(const char *module, int *sigint);
 
 /* install.c: the built-in module "_pyembed" (for PyImport_AppendInittab)
  * and installing its finder first on sys.meta_path. */
 PyObject *pyembed__module_init(void);
 int pyembed__importer_install(pyembed_interp *it);
-/* install.c: removes the path-based finder (filesystem importer off). */
-int pyembed__importer_drop_pathfinder(pyembed_interp *it);
+/* install.c: the init function of the built-in "encodings" registered
+ * with a blob, a multi-phase def whose create returns the packed
+ * encodings. A sub-interpreter starts with CPython's own importers only
+ * and imports encodings first: the shim installs the packed importer
+ * there. In the main interpreter it serves a fresh import of encodings
+ * when the packed importer is not first (a python command line).
+ * pyembed__encodings_shim_hide() keeps the name out of
+ * sys.builtin_module_names (0 or an error code on it) where the packed
+ * importer stays first: BuiltinImporter refuses names not listed there, so
+ * a python command line keeps it listed for fresh imports of encodings. */
+PyObject *pyembed__encodings_shim(void);
+int pyembed__encodings_shim_hide(pyembed_interp *it);
+/* install.c: for a python command line, once started: moves the packed
+ * importer from the front of sys.meta_path to its end, so sys.path's
+ * order decides as in python3 (a script's directory first, then the
+ * virtual entry, served by the path hook); it still answers for
+ * importlib.metadata and whatever sys.path does not reach. */
+int pyembed__importer_after_pathfinder(pyembed_interp *it);
 
 /* python_init.c: initialises CPython in phases, calling
  * pyembed__importer_install() between core and main. */

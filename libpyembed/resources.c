@@ -15,8 +15,7 @@
 /* Distributions are resources "@dist/<dir>.dist-info" (docs/runtime.md). */
 #define DIST_PREFIX "@dist/"
 
-/* The support module name, created from source on first use. */
-static PyObject *support_module(const char *name, const char *source)
+PyObject *pyembed__support_module(const char *name, const char *source)
 {
     PyObject *mods = PyImport_GetModuleDict(), *m, *code, *file;
     if ((m = PyDict_GetItemString(mods, name)))
@@ -34,7 +33,7 @@ static PyObject *support_module(const char *name, const char *source)
 
 static PyObject *resources_module(void)
 {
-    return support_module("_pyembed_resources", RESOURCES_SOURCE);
+    return pyembed__support_module("_pyembed_resources", RESOURCES_SOURCE);
 }
 
 /* The packed package called by str name: 1 found, 0 not a package, -1. */
@@ -129,7 +128,7 @@ PyObject *pyembed__find_distributions(Finder *f, PyObject *args)
     PyObject *context = Py_None, *mod, *r;
     if (!PyArg_ParseTuple(args, "|O:find_distributions", &context))
         return NULL;
-    if (!(mod = support_module("_pyembed_metadata", METADATA_SOURCE)))
+    if (!(mod = pyembed__support_module("_pyembed_metadata", METADATA_SOURCE)))
         return NULL;
     r = PyObject_CallMethod(mod, "find", "OO", (PyObject *)f, context);
     Py_DECREF(mod);

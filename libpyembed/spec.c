@@ -4,6 +4,7 @@
  * origin) or, for a filesystem-relative resource, importlib's file spec.
  */
 #include "importer_int.h"
+#include "pycompat_int.h"
 
 /* Spec of a filesystem-relative resource (FS_PATH): importlib's own file
  * loaders (source, bytecode in __pycache__, extension) serve the real file
@@ -87,11 +88,19 @@ PyObject *pyembed__find_spec_name(Finder *f, PyObject *fullname)
     const char *name;
     int found = PySet_Contains(f->frozen, fullname);
     /* Modules frozen into libpython (os, io, codecs, …) come from there:
-     * no unmarshalling, and the same code anyway (FrozenImporter). */
+     * no unmarshalling, and the same code anyway (FrozenImporter) — unless
+     * frozen modules are turned off (test.support's import_fresh_module),
+     * when a blob that has them (--stdlib all) serves them. */
+    if (found > 0)
+        found = pyembed__compat_frozen_served(f->imp, fullname);
     if (found != 0)
         return found < 0 ? NULL : Py_NewRef(Py_None);
-    name = PyUnicode_AsUTF8AndSize(fullname, &len);
-    found = name ? pyembed__lookup(f, name, len, &res) : -1;
+    /* a name with lone surrogates has no UTF-8 form: no packed module */
+    if (!(name = PyUnicode_AsUTF8AndSize(fullname, &len))) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    found = pyembed__lookup(f, name, len, &res);
     if (found < 0)
         return NULL;
     if (!found)

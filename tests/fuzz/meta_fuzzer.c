@@ -36,6 +36,17 @@ static int contains(const uint8_t *hay, size_t len, const char *needle, size_t n
     return 0;
 }
 
+/* A string value s (or NULL): a newline-free piece of data[0..size). */
+static void check_string(const char *s, const uint8_t *data, size_t size)
+{
+    size_t n;
+    if (!s)
+        return;
+    n = strlen(s);
+    REQUIRE(n <= size && !memchr(s, '\n', n));
+    REQUIRE(contains(data, size, s, n));
+}
+
 /* Range checks on m, parsed from data[0..size). */
 static void check_ranges(const pyembed_meta *m, const uint8_t *data, size_t size)
 {
@@ -45,18 +56,17 @@ static void check_ranges(const pyembed_meta *m, const uint8_t *data, size_t size
     REQUIRE(m->optimize >= 0 && m->optimize <= 2);
     REQUIRE(IS_FLAG(m->isolated) && IS_FLAG(m->site_import) &&
             IS_FLAG(m->filesystem_importer) && IS_FLAG(m->sys_frozen) &&
-            IS_FLAG(m->fast_exit) && IS_FLAG(m->alloc_debug) && IS_FLAG(m->alloc_tracking));
+            IS_FLAG(m->fast_exit) && IS_FLAG(m->parse_argv) && IS_FLAG(m->alloc_debug) &&
+            IS_FLAG(m->alloc_tracking));
     REQUIRE(m->alloc_backend == -1 || (m->alloc_backend >= PYEMBED_BACKEND_PYMALLOC &&
                                        m->alloc_backend <= PYEMBED_BACKEND_JEMALLOC));
     REQUIRE(m->alloc_backend != -1 || m->alloc_bad[0]);
     REQUIRE((m->alloc_domains & ~0xFu) == 0);
     REQUIRE(memchr(m->alloc_bad, 0, sizeof m->alloc_bad) != NULL);
     REQUIRE(m->run_code == NULL); /* only the SOURCE field sets it */
-    if (m->run_module) {
-        size_t n = strlen(m->run_module);
-        REQUIRE(n <= size && !memchr(m->run_module, '\n', n));
-        REQUIRE(contains(data, size, m->run_module, n));
-    }
+    check_string(m->run_module, data, size);
+    check_string(m->tcl_library, data, size);
+    check_string(m->tk_library, data, size);
 }
 
 /* Appends "key=value\n" to buf (room checked by the caller's sizing). */
@@ -72,7 +82,9 @@ static char *canonical(const pyembed_meta *m, size_t *len)
     static const char *const backends[] = {"pymalloc", "malloc", "mimalloc", "jemalloc"};
     static const char *const domains[] = {"raw", "mem", "obj", "arena"};
     char num[32], dom[32] = "", *buf, *p;
-    buf = malloc(512 + (m->run_module ? strlen(m->run_module) : 0));
+    buf = malloc(512 + (m->run_module ? strlen(m->run_module) : 0) +
+                 (m->tcl_library ? strlen(m->tcl_library) : 0) +
+                 (m->tk_library ? strlen(m->tk_library) : 0));
     REQUIRE(buf != NULL);
     p = buf;
     if (m->python_magic >= 0) {
@@ -82,12 +94,17 @@ static char *canonical(const pyembed_meta *m, size_t *len)
     p = put(p, "run", runs[m->run]);
     if (m->run_module)
         p = put(p, "run_module", m->run_module);
+    if (m->tcl_library)
+        p = put(p, "tcl_library", m->tcl_library);
+    if (m->tk_library)
+        p = put(p, "tk_library", m->tk_library);
     p = put(p, "optimize", (const char *[]){"0", "1", "2"}[m->optimize]);
     p = put(p, "isolated", m->isolated ? "1" : "0");
     p = put(p, "site_import", m->site_import ? "1" : "0");
     p = put(p, "filesystem_importer", m->filesystem_importer ? "1" : "0");
     p = put(p, "sys_frozen", m->sys_frozen ? "1" : "0");
     p = put(p, "fast_exit", m->fast_exit ? "1" : "0");
+    p = put(p, "parse_argv", m->parse_argv ? "1" : "0");
     p = put(p, "allocator", backends[m->alloc_backend - PYEMBED_BACKEND_PYMALLOC]);
     if (m->alloc_debug)
         p = put(p, "allocator_debug", "1");
@@ -108,11 +125,16 @@ static void require_same(const pyembed_meta *a, const pyembed_meta *b)
             a->site_import == b->site_import &&
             a->filesystem_importer == b->filesystem_importer &&
             a->sys_frozen == b->sys_frozen && a->fast_exit == b->fast_exit &&
+            a->parse_argv == b->parse_argv &&
             a->alloc_backend == b->alloc_backend && a->alloc_domains == b->alloc_domains &&
             a->alloc_debug == b->alloc_debug && a->alloc_tracking == b->alloc_tracking);
     REQUIRE(!a->alloc_bad[0] && !b->alloc_bad[0]);
     REQUIRE((a->run_module == NULL) == (b->run_module == NULL));
     REQUIRE(!a->run_module || !strcmp(a->run_module, b->run_module));
+    REQUIRE((a->tcl_library == NULL) == (b->tcl_library == NULL));
+    REQUIRE(!a->tcl_library || !strcmp(a->tcl_library, b->tcl_library));
+    REQUIRE((a->tk_library == NULL) == (b->tk_library == NULL));
+    REQUIRE(!a->tk_library || !strcmp(a->tk_library, b->tk_library));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

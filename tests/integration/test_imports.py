@@ -88,8 +88,9 @@ class TracedTest(PackTestCase):
             **{n: ext for n in ["_json", "_ssl", "_sqlite3", "_decimal"]}))
         self.assertEqual(self.facts["meta_path0"], "PackedImporter")
 
-    def test_sys_path_is_empty(self):
-        self.assertEqual(self.facts["path"], [])
+    def test_sys_path_is_the_virtual_entry(self):
+        # one entry: the executable, whose path hook serves the packed modules
+        self.assertEqual(self.facts["path"], [os.path.realpath(self.exe)])
 
     def test_virtual_file_paths(self):
         exe = os.path.realpath(self.exe)

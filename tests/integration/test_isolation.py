@@ -9,7 +9,8 @@ from harness import BASE_ENV, PackTestCase, run
 
 FAKE_JSON = "FAKE = True\nraise SystemExit('fake json imported from ' + __file__)\n"
 SIDECAR = "raise SystemExit('sidecar imported from ' + __file__)\n"
-ISOLATED = "json real [1]\nsidecar not importable\npath []\nflags 1 1 1\n"
+# sys.path is the executable's virtual entry only (served from the blob)
+ISOLATED = "json real [1]\nsidecar not importable\npath ['{exe}']\nflags 1 1 1\n"
 
 
 class IsolationTest(PackTestCase):
@@ -29,7 +30,7 @@ class IsolationTest(PackTestCase):
     def check(self, exe, cwd, env=None):
         r = run([exe], cwd=cwd, env=env, stdin=subprocess.DEVNULL)
         self.assertExited(r, 0)
-        self.assertEqual(r.stdout, ISOLATED)
+        self.assertEqual(r.stdout, ISOLATED.format(exe=os.path.realpath(exe)))
         self.assertEqual(r.stderr, "")
 
     def test_current_directory_not_searched(self):
@@ -57,7 +58,7 @@ class IsolationTest(PackTestCase):
         r = harness.reference("isolation", cwd=cwd)
         self.assertExited(r, 0)
         lines = r.stdout.splitlines()
-        self.assertEqual(lines[:2], ISOLATED.splitlines()[:2])
+        self.assertEqual(lines[:2], ISOLATED.format(exe=self.exe).splitlines()[:2])
         self.assertEqual(lines[3], "flags 1 1 1")
 
 

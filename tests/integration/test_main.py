@@ -28,15 +28,17 @@ class RunPackageTest(PackTestCase):
         self.assertEqual(f["name"], "__main__")
         self.assertEqual(f["spec_name"], "runpkg.__main__")
         self.assertEqual(f["spec_parent"], "runpkg")
-        self.assertEqual(f["package"], "runpkg")
+        # None, as for a script: the packed app is a program of its own, so
+        # click names it by sys.argv[0] (relative imports use __spec__)
+        self.assertIsNone(f["package"])
         self.assertEqual(f["greeting"], "runpkg")
 
     def test_sys_argv(self):
+        # sys.argv[0] is the executable as invoked (argparse's usage name)
         real = os.path.realpath(self.exe)
         f = self.facts(self.exe, "one", "two words", "--flag", "")
-        self.assertEqual(f["argv"], [real + "/runpkg/__main__.py", "one", "two words",
-                                     "--flag", ""])
-        self.assertEqual(f["file"], f["argv"][0])
+        self.assertEqual(f["argv"], [self.exe, "one", "two words", "--flag", ""])
+        self.assertEqual(f["file"], real + "/runpkg/__main__.py")
 
     def test_sys_executable_frozen_isolated(self):
         f = self.facts(self.exe)
@@ -58,11 +60,12 @@ class RunPackageTest(PackTestCase):
         r = reference("runpkg", ["a", "b"], cwd=self.tmp)
         self.assertExited(r, 0)
         ref = json.loads(r.stdout)
-        for key in ("name", "spec_name", "spec_parent", "package", "greeting", "cwd_on_path",
+        for key in ("name", "spec_name", "spec_parent", "greeting", "cwd_on_path",
                     "isolated"):
             self.assertEqual(packed[key], ref[key], key)
         self.assertEqual(packed["argv"][1:], ref["argv"][1:])
         self.assertTrue(ref["argv"][0].endswith("/runpkg/__main__.py"))
+        self.assertEqual((packed["package"], ref["package"]), (None, "runpkg"))
 
 
 class TracebackTest(PackTestCase):

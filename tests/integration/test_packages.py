@@ -236,8 +236,12 @@ class ResourcesTest(PackagesTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # fixturepkg reads data through __file__: detection would put it on
+        # the filesystem; these tests are about its in-memory resources.
+        # --python-argv: the tests run `EXE -c CODE` in the packed app.
         cls.exe = cls.build_exe(cls.class_tmp, "resapp", "--module-path", APPS,
-                                "--module-path", FIXTURE_PKG, "--run-module", "resapp")
+                                "--module-path", FIXTURE_PKG, "--run-module", "resapp",
+                                "--in-memory-package", "fixturepkg", "--python-argv")
 
     def test_traversable_as_file_and_get_data(self):
         self.assertOutput(self.run_exe(self.exe), RESOURCES)
@@ -284,6 +288,7 @@ class MetadataTest(PackagesTestCase):
         cls.dep_wheel = os.path.join(cls.wheels, "fixture_dep-0.1-py3-none-any.whl")
         cls.dir_exe = cls.build_exe(os.path.join(cls.class_tmp, "dir"), "metaapp",
                                     "--module-path", APPS, "--run-module", "metaapp",
+                                    "--in-memory-package", "fixturepkg", "--python-argv",
                                     "--pip-install", "--find-links %s %s" % (
                                         cls.wheels, os.path.join(cls.src, "fixture_pkg")))
 
@@ -293,6 +298,7 @@ class MetadataTest(PackagesTestCase):
 
     def test_pip_install_wheels(self):
         exe = self.build_exe(self.tmp, "metaapp", "--module-path", APPS, "--run-module", "metaapp",
+                             "--in-memory-package", "fixturepkg",
                              "--pip-install", "--no-deps " + self.pkg_wheel,
                              "--pip-install", self.dep_wheel)
         self.assertOutput(self.run_exe(exe), METADATA)
@@ -302,7 +308,7 @@ class MetadataTest(PackagesTestCase):
         with open(req, "w") as f:
             f.write("--find-links %s\nfixture-pkg==1.2.3\n" % self.wheels)
         exe = self.build_exe(self.tmp, "metaapp", "--module-path", APPS, "--run-module", "metaapp",
-                             "--requirements", req)
+                             "--in-memory-package", "fixturepkg", "--requirements", req)
         self.assertOutput(self.run_exe(exe), METADATA)
 
     def test_site_packages_package(self):
@@ -314,7 +320,7 @@ class MetadataTest(PackagesTestCase):
         self.assertExited(r, 0)
         exe = self.build_exe(self.tmp, "metaapp", "--module-path", APPS, "--run-module", "metaapp",
                              "--site-packages", site, "--package", "fixture-pkg",
-                             "--package", "fixture_dep")
+                             "--package", "fixture_dep", "--in-memory-package", "fixturepkg")
         self.assertOutput(self.run_exe(exe), METADATA)
 
     def test_pip_install_failure_is_reported(self):
@@ -336,7 +342,10 @@ class FilePolicyTest(PackagesTestCase):
     """Virtual __file__ in memory; real files with --filesystem-package,
     --resources-location, and for $ORIGIN-linked extensions."""
 
-    FILEAPP = ("--module-path", APPS, "--module-path", FIXTURE_PKG, "--run-module", "fileapp")
+    # fixturepkg reads data through __file__: detected, it would go to the
+    # filesystem; here it stays in memory unless a test says otherwise.
+    FILEAPP = ("--module-path", APPS, "--module-path", FIXTURE_PKG, "--run-module", "fileapp",
+               "--in-memory-package", "fixturepkg")
 
     def test_in_memory_file_is_virtual(self):
         out = os.path.join(self.tmp, "out")
@@ -374,12 +383,14 @@ class FilePolicyTest(PackagesTestCase):
                              "--filesystem-package", "subchild")
         self.assertEqual(tree(os.path.join(out, "lib")),
                          ["__pycache__/subchild.%s.pyc" % CACHE_TAG, "subchild.py"])
-        self.assertOutput(self.run_exe(exe, "a"), "__main__ subchild.py ['a']\n")
+        # sys.argv[0] is the executable as invoked (here also "subchild")
+        self.assertOutput(self.run_exe(exe, "a"), "__main__ subchild ['a']\n")
 
     def test_filesystem_package_importlib(self):
         exe = self.build_exe(os.path.join(self.tmp, "out"), "resapp", "--module-path", APPS,
                              "--module-path", FIXTURE_PKG, "--run-module", "resapp",
-                             "--filesystem-package", "importlib")
+                             "--filesystem-package", "importlib",
+                             "--in-memory-package", "fixturepkg")
         self.assertOutput(self.run_exe(exe), RESOURCES)
 
     def test_filesystem_package_encodings(self):
@@ -387,7 +398,7 @@ class FilePolicyTest(PackagesTestCase):
         exe = self.build_exe(os.path.join(self.tmp, "out"), "subchild", "--module-path", APPS,
                              "--run-module", "subchild",
                              "--filesystem-package", "encodings=enc-prefix")
-        self.assertOutput(self.run_exe(exe), "__main__ subchild.py []\n")
+        self.assertOutput(self.run_exe(exe), "__main__ subchild []\n")
 
     def test_resources_location_filesystem_relative(self):
         out = os.path.join(self.tmp, "out")
@@ -399,7 +410,7 @@ class FilePolicyTest(PackagesTestCase):
         self.assertOutput(self.run_exe(exe), FILE_ON_DISK.format(p="applib", x=X_TXT, tag=CACHE_TAG))
 
     def test_in_memory_module_cached_is_none(self):
-        exe = self.build_exe(self.tmp, "fileapp", *self.FILEAPP)
+        exe = self.build_exe(self.tmp, "fileapp", *self.FILEAPP, "--python-argv")
         r = self.run_exe(exe, "-c", "import fixturepkg; print(repr(fixturepkg.__cached__))")
         self.assertOutput(r, "None\n")
 
@@ -500,23 +511,37 @@ class ProcessTest(PackagesTestCase):
         self.check_method("fork", "__main__")
 
     def test_subprocess_sys_executable(self):
+        # the app opts in to python's command line for sys.executable
         exe = self.build_exe(self.tmp, "subapp", "--module-path", APPS, "--run-module", "subapp",
-                             "--include", "subchild")
+                             "--include", "subchild", "--python-argv")
         self.assertOutput(self.run_exe(exe, "p", "q", timeout=MP_TIMEOUT), SUBPROCESS)
 
-    def test_child_command_shapes(self):
-        # interpreter flags before -c are skipped (not applied); -c with no
-        # operand, a script name or "-" go to the app like any argument
-        exe = self.mp_exe
-        r = self.run_exe(exe, "-O", "-X", "dev", "-c", "import sys; print(__debug__, sys.argv)",
-                         "z")
-        self.assertOutput(r, "True ['-c', 'z']\n")
+    def test_app_argv_is_the_apps(self):
+        # without --python-argv -c, -m and python's flags are the app's
+        # arguments (mpapp takes a start method name and rejects them)
+        for args in (["-O", "-X", "dev", "-c", "print(1)"], ["-m", "json.tool"], ["-c"]):
+            r = self.run_exe(self.mp_exe, *args)
+            self.assertExited(r, 1)
+            self.assertIn("ValueError: cannot find context for %r" % args[0], r.stderr)
+
+    def test_python_argv_applies_python_flags(self):
+        # with --python-argv the command line is python's, flags applied;
+        # arguments that are not python options still start the app
+        exe = self.build_exe(self.tmp, "subapp", "--module-path", APPS, "--run-module", "subapp",
+                             "--include", "subchild", "--python-argv")
+        r = self.run_exe(exe, "-O", "-X", "dev", "-c", "import sys; print(__debug__, "
+                         "sys.flags.dev_mode, sys.argv)", "z")
+        self.assertOutput(r, "False True ['-c', 'z']\n")
+        r = self.run_exe(exe, "-IScimport sys; print(sys.flags.isolated, sys.flags.no_site)")
+        self.assertOutput(r, "1 1\n")
         r = self.run_exe(exe, "-m", "no_such_module_xyz")
         self.assertExited(r, 1)
         self.assertEqual(r.stderr, "%s: No module named no_such_module_xyz\n" % exe)
-        r = self.run_exe(exe, "-c")
-        self.assertExited(r, 1)
-        self.assertIn("ValueError: cannot find context for '-c'", r.stderr)  # mpapp's
+        r = self.run_exe(exe, "--nested")
+        self.assertOutput(r, 'app nested ["--nested"]\n')
+        version = run([PYTHON, "--version"])
+        self.assertOutput(self.run_exe(exe, "--version"), version.stdout)
+        self.assertExited(self.run_exe(exe, "-W"), 2)  # python's usage error
 
     @unittest.skipUnless(sys.platform == "linux" and platform.machine() == "x86_64",
                          "seccomp filter written for x86_64")
@@ -526,7 +551,7 @@ class ProcessTest(PackagesTestCase):
         # memfd_create fails: extension modules go through a private 0700
         # directory under $TMPDIR, unlinked after dlopen, removed at exit
         exe = self.build_exe(self.tmp, "sqliteapp", "--module-path", APPS,
-                             "--run-module", "sqliteapp")
+                             "--run-module", "sqliteapp", "--python-argv")
         tmpdir = os.path.join(self.tmp, "tmpdir")
         os.makedirs(tmpdir)
         code = ("import os, _sqlite3; d = os.environ['TMPDIR']; [p] = os.listdir(d); "
@@ -570,7 +595,8 @@ class NativePackagesTest(PackagesTestCase):
         # PackageLoader needs a real directory (or a zipimporter): in memory
         # it refuses, a loader over importlib.resources works
         exe = self.site_exe("jinjaapp", "Jinja2", "MarkupSafe",
-                            extra=("--module-path", FIXTURE_PKG))
+                            extra=("--module-path", FIXTURE_PKG,
+                                   "--in-memory-package", "fixturepkg"))
         self.assertOutput(self.run_exe(exe), JINJA_HEAD + "PackageLoader ValueError The "
                           "'fixturepkg' package was not installed in a way that PackageLoader "
                           "understands.\n")

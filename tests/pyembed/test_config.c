@@ -6,9 +6,9 @@
  * version 1 gets the defaults of later fields; version 0 and versions
  * this library does not know are refused with a message.
  *
- * Version 2's child_commands and version 3's defaults (a version-2
- * caller gets pymalloc without tracking) are checked end to end: each
- * scenario that
+ * Version 2's child_commands, version 3's defaults (a version-2 caller
+ * gets pymalloc without tracking) and version 4's parse_argv are checked
+ * end to end: each scenario that
  * starts Python runs in a forked child (one interpreter per process), with
  * a blob written here whose "@pyembed" says run=code; the standard
  * library comes from disk (filesystem importer on). Also: a run_module
@@ -58,6 +58,8 @@ typedef struct config_v2 {
 /* Bytes of a version-1 / version-2 config: the end of its last field. */
 #define V1_END (offsetof(config_v1, fast_exit) + sizeof(int))
 #define V2_END (offsetof(config_v2, child_commands) + sizeof(int))
+/* Bytes of a version-3 config (+ allocator_backend .. module_count). */
+#define V3_END (offsetof(pyembed_config, module_count) + sizeof(size_t))
 #define POISON 0xA5
 
 /* The app (the blob's entry) and the -c child write what ran, and with
@@ -73,6 +75,9 @@ static size_t blob_len;
 static char search_path[4096];
 static char out_path[PATH_MAX];
 static char *child_argv[] = {"capi-config", "-c", CHILD_CODE, out_path, NULL};
+/* What multiprocessing's forkserver and resource tracker run. */
+#define MP_CODE "from multiprocessing.util import debug; " CHILD_CODE
+static char *mp_argv[] = {"capi-config", "-B", "-S", "-I", "-c", MP_CODE, out_path, NULL};
 static char *alloc_argv[] = {"capi-config", "-c", ALLOC_CODE, out_path, NULL};
 static void *bad_alloc_blob; /* "@pyembed" with allocator=tcmalloc */
 static size_t bad_alloc_len;
@@ -146,7 +151,8 @@ static void expect_rejected(const pyembed_config *cfg, const char *fragment)
 static void test_config__v1_layout_is_the_prefix(void **state)
 {
     (void)state;
-    assert_int_equal(PYEMBED_CONFIG_VERSION, 3);
+    assert_int_equal(PYEMBED_CONFIG_VERSION, 4);
+    assert_int_equal(V3_END, offsetof(pyembed_config, parse_argv));
     assert_int_equal(offsetof(config_v1, fast_exit), offsetof(pyembed_config, fast_exit));
     assert_int_equal(offsetof(config_v1, module_search_path),
                      offsetof(pyembed_config, module_search_path));
@@ -328,7 +334,7 @@ static void test_config__v3_tracking_reaches_python(void **state)
     pyembed_config cfg;
     char out[64];
     (void)state;
-    assert_int_equal(pyembed_config_init(&cfg, PYEMBED_CONFIG_VERSION), PYEMBED_OK);
+    assert_int_equal(pyembed_config_init(&cfg, 3), PYEMBED_OK); /* a version-3 caller */
     set_v1_fields((config_v1 *)&cfg);
     cfg.argv = alloc_argv;
     cfg.allocator_tracking = 1;
@@ -488,6 +494,98 @@ static int group_teardown(void **state)
     return 0;
 }
 
+static void test_config__init_current_has_v4_defaults(void **state)
+{
+    pyembed_config c;
+    (void)state;
+    assert_int_equal(pyembed_config_init(&c, PYEMBED_CONFIG_VERSION), PYEMBED_OK);
+    assert_int_equal(c.parse_argv, 0);
+    assert_int_equal(c.child_commands, 1);
+}
+
+static void test_config__create_rejects_bad_parse_argv(void **state)
+{
+    pyembed_config cfg;
+    (void)state;
+    pyembed_config_init(&cfg, PYEMBED_CONFIG_VERSION);
+    set_v1_fields((config_v1 *)&cfg);
+    cfg.parse_argv = -1;
+    expect_rejected(&cfg, "parse_argv");
+}
+
+/* A version-2 config of exactly its size keeps version 2's meaning of
+ * child_commands = 1: any `EXE -c CODE` runs CODE. */
+static void test_config__v2_child_commands_keep_python_commands(void **state)
+{
+    pyembed_config *c = malloc(V2_END);
+    char out[64];
+    (void)state;
+    assert_non_null(c);
+    assert_int_equal(pyembed_config_init(c, 2), PYEMBED_OK);
+    set_v1_fields((config_v1 *)c);
+    assert_int_equal(run_forked(c, out, sizeof out), 0);
+    assert_string_equal(out, "child 2");
+    free(c);
+}
+
+/* A version-3 config of exactly its size: the same meaning (parse_argv
+ * came in version 4). */
+static void test_config__v3_child_commands_keep_python_commands(void **state)
+{
+    pyembed_config *c = malloc(V3_END);
+    char out[64];
+    (void)state;
+    assert_non_null(c);
+    assert_int_equal(pyembed_config_init(c, 3), PYEMBED_OK);
+    set_v1_fields((config_v1 *)c);
+    assert_int_equal(run_forked(c, out, sizeof out), 0);
+    assert_string_equal(out, "child 2");
+    free(c);
+}
+
+/* Version 4 defaults: the app's argv is the app's, `-c CODE` included. */
+static void test_config__v4_argv_is_the_apps(void **state)
+{
+    pyembed_config cfg;
+    char out[64];
+    (void)state;
+    assert_int_equal(pyembed_config_init(&cfg, PYEMBED_CONFIG_VERSION), PYEMBED_OK);
+    set_v1_fields((config_v1 *)&cfg);
+    assert_int_equal(run_forked(&cfg, out, sizeof out), 0);
+    assert_string_equal(out, "app 4");
+}
+
+/* parse_argv = 1: the python command line runs, as python3 would. */
+static void test_config__v4_parse_argv_runs_python_commands(void **state)
+{
+    pyembed_config cfg;
+    char out[64];
+    (void)state;
+    assert_int_equal(pyembed_config_init(&cfg, PYEMBED_CONFIG_VERSION), PYEMBED_OK);
+    set_v1_fields((config_v1 *)&cfg);
+    cfg.parse_argv = 1;
+    assert_int_equal(run_forked(&cfg, out, sizeof out), 0);
+    assert_string_equal(out, "child 2");
+}
+
+/* Version 4 defaults still run what multiprocessing gives sys.executable
+ * (flags applied: -I -S here), and child_commands = 0 turns that off. */
+static void test_config__v4_stdlib_child_commands(void **state)
+{
+    pyembed_config cfg;
+    char out[64];
+    (void)state;
+    assert_int_equal(pyembed_config_init(&cfg, PYEMBED_CONFIG_VERSION), PYEMBED_OK);
+    set_v1_fields((config_v1 *)&cfg);
+    cfg.argc = 7;
+    cfg.argv = mp_argv;
+    assert_int_equal(run_forked(&cfg, out, sizeof out), 0);
+    assert_string_equal(out, "child 2");
+    cfg.child_commands = 0;
+    assert_int_equal(run_forked(&cfg, out, sizeof out), 0);
+    assert_string_equal(out, "app 7");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -510,6 +608,13 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_config__unknown_blob_allocator_refused),
         cmocka_unit_test(test_config__child_commands_off_runs_the_app),
         cmocka_unit_test(test_config__run_module_name_is_not_code),
+        cmocka_unit_test(test_config__init_current_has_v4_defaults),
+        cmocka_unit_test(test_config__create_rejects_bad_parse_argv),
+        cmocka_unit_test(test_config__v2_child_commands_keep_python_commands),
+        cmocka_unit_test(test_config__v3_child_commands_keep_python_commands),
+        cmocka_unit_test(test_config__v4_argv_is_the_apps),
+        cmocka_unit_test(test_config__v4_parse_argv_runs_python_commands),
+        cmocka_unit_test(test_config__v4_stdlib_child_commands),
     };
     if (argc < 5) {
         fprintf(stderr, "usage: %s PACK APP STDLIB_DIR DYNLOAD_DIR\n", argv[0]);

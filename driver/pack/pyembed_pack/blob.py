@@ -3,8 +3,9 @@ written by libpackrs's writer through _pyembed_pack, plus the "@pyembed"
 metadata the runtime reads (docs/runtime.md)."""
 import _pyembed_pack as P
 
+from . import tcltk
 from .fsutil import read
-from .output import module_files, placement
+from .output import clear_stale, module_files, namespace_files, placement
 
 META = "@pyembed"
 KINDS = {"module": P.KIND_MODULE, "package": P.KIND_PACKAGE | P.KIND_MODULE,
@@ -18,42 +19,49 @@ def add_files(w, name, field, files, compress):
         w.add_field(name, field, key, read(path), compress)
 
 
-def add_module(w, m, comps, spec, target):
+def add_module(w, m, comps, spec, target, fs_packages):
     """Adds m's resource: bytecode, source (by policy) and data in memory,
     or, for a filesystem-relative module, its files on disk and an FS_PATH.
-    Modules frozen into the target's libpython are left out: the runtime's
-    importer defers to libpython for them."""
-    if m.name in target.frozen:
+    Modules frozen into the target's libpython are left out (the runtime's
+    importer defers to libpython for them) except with --stdlib all, where
+    they serve imports made with frozen modules turned off. A module that
+    does not compile is packed as source (importing it raises the
+    SyntaxError, as python's import would)."""
+    if m.name in target.frozen and spec.stdlib != "all":
         return
     w.add_resource(m.name, KINDS[m.kind] | (P.KIND_DATA if m.data else 0))
     if m.kind == "distinfo":
         add_files(w, m.name, P.FIELD_DISTINFO_FILE, m.data, spec.compress)
         return
-    prefix = placement(m, spec)
-    if prefix is not None and m.kind != "namespace":
+    prefix = placement(m, spec, fs_packages)
+    if prefix is not None and m.kind == "namespace":
+        namespace_files(m, spec, prefix)
+        return
+    if prefix is not None:
         rel = module_files(m, comps, spec, target, prefix)
         w.add_field(m.name, P.FIELD_FS_PATH, None, rel.encode(), False)
         return
     if m.kind == "extension":
         w.add_field(m.name, P.FIELD_EXTENSION, None, read(m.path), spec.compress)
     elif m.path:
-        for level in spec.levels_of(m):
-            w.add_field(m.name, P.FIELD_BYTECODE + level, None, comps[level].bytecode(m),
-                        spec.compress)
-        if spec.packs_source(m):
+        codes = {level: comps[level].bytecode(m) for level in spec.levels_of(m)}
+        for level, code in codes.items():
+            if code is not None:
+                w.add_field(m.name, P.FIELD_BYTECODE + level, None, code, spec.compress)
+        if None in codes.values() or spec.packs_source(m):
             w.add_field(m.name, P.FIELD_SOURCE, None, m.source(), spec.compress)
     add_files(w, m.name, P.FIELD_DATA_FILE, m.data, spec.compress)
 
 
-def metadata(spec, target):
-    """The "@pyembed" resource text (docs/runtime.md)."""
+def metadata(spec, target, extra=()):
+    """The "@pyembed" resource text (docs/runtime.md); extra: more lines."""
     lines = ["format=1", f"python_magic={target.magic_number}",
              f"python_version={target.version_string}",
              "python_full_version=" + ".".join(map(str, target.version)),
              f"run={spec.run}", f"optimize={spec.optimize}", "isolated=1", "site_import=0",
              "filesystem_importer=0", f"sys_frozen={int(spec.sys_frozen)}",
              f"allocator={spec.allocator}",
-             f"fast_exit={int(spec.fast_exit)}"]
+             f"fast_exit={int(spec.fast_exit)}", f"parse_argv={int(spec.python_argv)}"]
     if spec.allocator_domains is not None:
         lines.append("allocator_domains=" + ",".join(spec.allocator_domains))
     if spec.allocator_debug:
@@ -64,7 +72,7 @@ def metadata(spec, target):
         lines.append(f"run_module={spec.run_module}")
     if target.distribution_id:
         lines.append(f"distribution={target.distribution_id}")
-    return ("\n".join(lines) + "\n").encode()
+    return ("\n".join(lines + list(extra)) + "\n").encode()
 
 
 def serialise(spec, target, selection, comps, log):
@@ -72,12 +80,18 @@ def serialise(spec, target, selection, comps, log):
     (and the --run-code source)."""
     w = P.Writer()
     packed = selection.packed()
+    why = selection.trace.reached_by if selection.trace else {}
+    clear_stale(spec, [(p, m) for m in packed if m.kind != "distinfo"
+                       and (p := placement(m, spec, selection.fs_packages)) is not None])
     for i, m in enumerate(packed):
-        log.module(i, len(packed), m.name)
-        add_module(w, m, comps, spec, target)
+        log.module(i, len(packed), m.name, why.get(m.name) or m.origin)
+        add_module(w, m, comps, spec, target, selection.fs_packages)
     log.modules_done()
+    extra = tcltk.copy_libraries(spec, target) if "_tkinter" in selection.chosen else []
+    if extra:
+        log(f"Tcl/Tk libraries copied beside the output ({tcltk.TCL_PREFIX}/)")
     w.add_resource(META, 0)
-    w.add_field(META, P.FIELD_METADATA, None, metadata(spec, target), False)
+    w.add_field(META, P.FIELD_METADATA, None, metadata(spec, target, extra), False)
     if spec.run_code is not None:
         w.add_field(META, P.FIELD_SOURCE, None, spec.run_code.encode(), False)
     return w.finish()

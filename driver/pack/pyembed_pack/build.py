@@ -7,7 +7,8 @@ import time
 
 from . import blob, extfilter, output, pip, selection, staging
 from .compiler import Compilers, ModuleCompiler, cache_dir
-from .report import Log
+from .knowledge import Knowledge
+from .report import Log, summary
 from .target import TargetPython
 
 
@@ -30,10 +31,13 @@ def target_for(spec):
 def make_blob(spec, target, extra_roots, log):
     """Selects, compiles and serialises; returns the blob bytes."""
     t0 = time.monotonic()
-    mods = selection.candidates(spec, target, extra_roots)
+    knowledge = Knowledge(spec.knowledge_files)
+    cands = selection.candidates(spec, target, extra_roots)
     comp = ModuleCompiler(target, spec.optimize, cache_dir(target, spec.cache_root))
-    chosen = selection.select(spec, mods, comp, target)
-    log(f"selected {len(chosen.chosen)} of {len(mods)} modules ({time.monotonic() - t0:.2f}s)")
+    chosen = selection.select(spec, cands, comp, target, knowledge)
+    log(f"selected {len(chosen.chosen)} of {len(cands.mods)} modules "
+        f"({time.monotonic() - t0:.2f}s)")
+    summary(chosen, comp, log)
     comps = Compilers(comp)
     data = blob.serialise(spec, target, chosen, comps, log)
     log(f"compiled ({comps.cached_count} cached, {comps.new_count} new), "
@@ -46,6 +50,7 @@ def run(spec, target):
     PackError/OSError for what the user can fix."""
     log = Log(spec.quiet, spec.verbose, spec.progress)
     driver = output.find_driver(spec, target) if spec.command == "build" else None
+    os.makedirs(spec.out_dir, exist_ok=True)
     with pip.staged(spec, target, log) as pip_roots, staging.modules(spec) as more:
         t0 = time.monotonic()
         data = make_blob(spec, target, tuple(pip_roots) + tuple(more), log)

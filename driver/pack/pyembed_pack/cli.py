@@ -23,22 +23,36 @@ def parser(cmd):
     """The argparse parser of `pyembed-pack CMD`."""
     p = argparse.ArgumentParser(prog=f"pyembed-pack {cmd}",
                                 epilog=CONFIG_NOTE if cmd == "build" else None)
-    p.add_argument("-o", "--output", required=True)
+    p.add_argument("script", nargs="?", metavar="SCRIPT.py",
+                   help="the app as one file: its directory is the module path, its "
+                        "name the module to run and (without -o) the output's name")
+    p.add_argument("-o", "--output",
+                   help="the file to write (its directory is made if needed)")
     p.add_argument("--module-path", action="append", default=[], metavar="DIR")
     run = p.add_mutually_exclusive_group()
     run.add_argument("--run-module", metavar="NAME")
     run.add_argument("--run-code", metavar="CODE")
     p.add_argument("--stdlib", choices=["all", "traced", "none"], default="traced")
     p.add_argument("--site-packages", action="append", default=[], metavar="DIR",
-                   help="where --package finds installed distributions")
+                   help="installed distributions the trace follows imports into: every "
+                        "one it reaches is packed with its metadata (repeatable)")
+    p.add_argument("--venv", action="append", default=[], metavar="DIR",
+                   help="a virtual environment whose site-packages (and, if it includes "
+                        "them, the system's) the trace follows imports into")
     p.add_argument("--package", action="append", default=[], metavar="NAME",
-                   help="pack installed distribution NAME (modules + dist-info)")
+                   help="pack installed distribution NAME (a distribution or an import "
+                        "name) whole, even where no import reaches it")
+    p.add_argument("--knowledge", action="append", default=[], metavar="FILE",
+                   help="a package knowledge file (TOML) added to the shipped one")
     p.add_argument("--pip-install", action="append", default=[], metavar="ARGS",
                    help="pip install ARGS (local paths/wheels, offline) and pack the result")
     p.add_argument("--requirements", action="append", default=[], metavar="FILE",
                    help="pip install -r FILE (offline) and pack the result")
     p.add_argument("--filesystem-package", action="append", default=[], metavar="NAME[=PREFIX]",
                    help="put package NAME's files beside the output under PREFIX (default lib)")
+    p.add_argument("--in-memory-package", action="append", default=[], metavar="NAME",
+                   help="keep package NAME in memory even where it would go "
+                        "filesystem-relative by detection or the knowledge file")
     p.add_argument("--resources-location", default="in-memory",
                    metavar="in-memory|filesystem-relative:PREFIX")
     p.add_argument("--resources-fallback", default=None,
@@ -62,6 +76,11 @@ def parser(cmd):
     p.add_argument("--fast-exit", action="store_true",
                    help="exit without finalising objects when the entry module ends "
                         "(atexit, thread joins and stdio flush still happen)")
+    p.add_argument("--python-argv", action="store_true",
+                   help="the executable also takes python's command line: an argv starting "
+                        "with an option (-c CODE, -m MOD, -O, -X ..., a script after "
+                        "options, -) is parsed and run as python3 would; without this, "
+                        "argv is the app's (multiprocessing's own re-executions excepted)")
     p.add_argument("--allocator", choices=ALLOCATORS, default="pymalloc",
                    help="memory allocator of the packed app (malloc: for valgrind; debug: "
                         "pymalloc with CPython's debug hooks)")
@@ -185,6 +204,23 @@ def cache_root(no_cache):
     return base and os.path.join(base, "pyembed")
 
 
+def script_defaults(ns):
+    """`pyembed-pack build app.py`: the script's directory is a module path,
+    its stem the entry module and (without -o) the output's name."""
+    if not ns.script:
+        return
+    if not ns.script.endswith(".py") or not os.path.isfile(ns.script):
+        raise PackError(f"{ns.script}: not a Python file")
+    stem = os.path.basename(ns.script)[:-3]
+    if not stem.isidentifier():
+        raise PackError(f"{ns.script}: {stem!r} is not a module name")
+    if ns.run_module or ns.run_code is not None:
+        raise PackError(f"{ns.script}: give the script or --run-module/--run-code, not both")
+    ns.module_path = [os.path.dirname(os.path.abspath(ns.script))] + ns.module_path
+    ns.run_module = stem
+    ns.output = ns.output or stem
+
+
 def allocator_domains(ns):
     """The --allocator-domains names (None: the backend's default)."""
     if ns.allocator_domains is None:
@@ -209,6 +245,7 @@ def check_allocator(ns):
 
 def to_spec(cmd, ns):
     """The BuildSpec of parsed arguments ns (PackError for a bad value)."""
+    script_defaults(ns)
     if ns.sha256 and not ns.distribution:
         raise PackError("--sha256 goes with --distribution ARCHIVE|URL")
     packages = fs_packages(ns.filesystem_package)
@@ -223,10 +260,13 @@ def to_spec(cmd, ns):
         module_paths=tuple(os.path.abspath(d) for d in ns.module_path),
         run_module=ns.run_module, run_code=ns.run_code, stdlib=ns.stdlib, trace=ns.trace,
         include=tuple(ns.include), exclude=tuple(dict.fromkeys(exclude)),
-        site_packages=tuple(ns.site_packages), packages=tuple(ns.package),
+        site_packages=tuple(os.path.abspath(d) for d in ns.site_packages),
+        venvs=tuple(os.path.abspath(d) for d in ns.venv), packages=tuple(ns.package),
+        knowledge_files=tuple(ns.knowledge), memory_packages=tuple(ns.in_memory_package),
         pip_args=pip, fs_packages=packages, resources_location=location,
         resources_fallback=fallback, sources=ns.sources, optimize=ns.optimize,
         compress=ns.compress, strip=ns.strip, driver=ns.driver, fast_exit=ns.fast_exit,
+        python_argv=ns.python_argv,
         allocator=ns.allocator, allocator_domains=domains, allocator_debug=ns.allocator_debug,
         allocator_tracking=ns.allocator_tracking, distribution=ns.distribution,
         distribution_sha256=ns.sha256, python=ns.python,
@@ -246,14 +286,17 @@ def parse(argv):
     blob). argparse exits itself for --help (0) and for malformed
     arguments (2)."""
     cmd = argv[0]
-    ns = parser(cmd).parse_args(argv[1:])
+    p = parser(cmd)
+    ns = p.parse_args(argv[1:])
+    if not ns.script and not ns.output:
+        p.error("the following arguments are required: -o/--output (or the app's SCRIPT.py)")
     return to_spec(cmd, ns), ns.print_spec
 
 
 def flag_mode(args):
-    """True when `build ARGS` is the flag-only build (it has -o, or an
-    option only that build has, or asks for its --help) rather than a
-    config file's."""
+    """True when `build ARGS` is the flag-only build (it has -o, a
+    SCRIPT.py, or an option only that build has, or asks for its --help)
+    rather than a config file's."""
     p = parser("build")
     flag_only = set(p._option_string_actions) - CONFIG_OPTIONS - {"-h", "--help"}
     names = []
@@ -262,7 +305,8 @@ def flag_mode(args):
             break
         names.append(a.split("=", 1)[0])
         if names[-1] in ("-o", "--output") or names[-1] in flag_only or \
-                (a.startswith("-o") and not a.startswith("--")):
+                (a.startswith("-o") and not a.startswith("--")) or \
+                (a.endswith(".py") and not a.startswith("-")):
             return True
     return bool({"-h", "--help"} & set(names)) and "--config" not in names
 

@@ -2,7 +2,7 @@
 
 The target compiles (target.compile_module: canonical marshal bytes plus
 the module's import statements); results are cached on disk under
-$XDG_CACHE_HOME/pyembed/bytecode-c2sum-<magic>/ by a hash of magic, optimize
+$XDG_CACHE_HOME/pyembed/bytecode-c3sum-<magic>/ by a hash of magic, optimize
 level, path and source, and remembered per module for the build. Each
 entry starts with the SHA-256 of the rest: a damaged entry (a crash while
 writing, a disk error, someone's edit) is noticed, warned about once and
@@ -15,8 +15,10 @@ import sys
 from .errors import syntax_error
 from .fsutil import atomic_write, read
 
-# c2: canonical marshal; import lists carry at_load; c2sum: entries checksummed
-CACHE_FORMAT = "bytecode-c2sum-"
+# c2: canonical marshal; import lists carry at_load; c3: and a kind
+# (import, dynamic, file: in_target.code_imports_of); c3sum: entries
+# checksummed
+CACHE_FORMAT = "bytecode-c3sum-"
 _warned = []
 
 
@@ -70,6 +72,7 @@ class ModuleCompiler:
         self.code = {}      # module name -> bytecode
         self.imported = {}  # module name -> import list
         self.fresh = {}     # module name -> import list of a compile not yet asked for
+        self.uncompilable = {}  # module name -> SyntaxError text (packed as source)
 
     @property
     def cached_count(self):
@@ -92,7 +95,9 @@ class ModuleCompiler:
         return self.keys[m.name]
 
     def bytecode(self, m):
-        """m's canonical marshalled code (PackError for a syntax error)."""
+        """m's canonical marshalled code; None for a stdlib or installed
+        module that does not compile (noted in self.uncompilable; it is
+        packed as source). PackError for an app module's syntax error."""
         if m.name not in self.code:
             self.code[m.name] = self._bytecode(m, *self._key(m))
         return self.code[m.name]
@@ -108,14 +113,18 @@ class ModuleCompiler:
             data, imports = self.target.compile_module(m.source(), rel, self.optimize)
         except SyntaxError as e:
             e.filename = m.path
-            raise syntax_error(e) from None
+            if m.origin == "app":
+                raise syntax_error(e) from None
+            self.uncompilable[m.name] = str(syntax_error(e))
+            self.fresh[m.name] = []
+            return None
         self.fresh[m.name] = imports
         if cached:
             store(cached, data)
         return data
 
     def imports(self, m):
-        """Import statements of module m ([name, level, fromlist, at_load])."""
+        """Imports of module m ([name, level, fromlist, at_load, kind])."""
         if m.name not in self.imported:
             self.imported[m.name] = self._imports(m, self._key(m)[2])
         return self.imported[m.name]
@@ -130,6 +139,8 @@ class ModuleCompiler:
                 damaged(cached + ".imports", "not JSON")
         data = self.bytecode(m)  # a compile leaves the import list in self.fresh
         found = self.fresh.pop(m.name, None)
+        if data is None:
+            return found or []
         if found is None:
             found = self.target.code_imports(data)
         if cached:

@@ -21,6 +21,16 @@ from .canonical_marshal import canonical
 
 CO_NEWLOCALS = 0x2  # code flag of a function body (not module or class)
 
+# Functions whose first argument, when a constant string, names a module
+# the code imports (or looks for) by name: importlib.import_module,
+# __import__, importlib.util.find_spec, pkgutil's get_loader / find_loader
+# / resolve_name / get_data, importlib.resources.files and test.support's
+# import_fresh_module.
+BY_NAME = frozenset({"import_module", "__import__", "find_spec", "find_loader", "get_loader",
+                     "resolve_name", "get_data", "files", "import_fresh_module"})
+LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME", "LOAD_ATTR", "LOAD_METHOD", "LOAD_FAST",
+                   "LOAD_DEREF"})
+
 
 def describe():
     """This interpreter's facts, as JSON-able data (TargetPython.from_facts)."""
@@ -36,17 +46,42 @@ def describe():
     }
 
 
+def by_name_imports(co):
+    """(name, level) of the constant module names co passes to BY_NAME
+    functions ("pkg.mod:attr" of resolve_name counts as pkg.mod, a leading
+    '.' as a relative name)."""
+    found = []
+    last = None
+    for ins in dis.get_instructions(co):
+        if ins.opname == "LOAD_CONST" and last in BY_NAME and isinstance(ins.argval, str):
+            name = ins.argval.split(":", 1)[0]
+            level = len(name) - len(name.lstrip("."))
+            name = name[level:]
+            if all(p.isidentifier() for p in name.split(".")) and (name or level):
+                found.append((name, level))
+        if ins.opname in LOADS:
+            last = ins.argval if isinstance(ins.argval, str) else None
+        elif ins.opname not in ("PUSH_NULL", "CACHE", "EXTENDED_ARG", "PRECALL"):
+            last = None
+    return found
+
+
 def code_imports_of(code):
-    """[name, level, fromlist, at_load] for every import statement in code,
-    nested functions and classes included (modulefinder's opcode scan);
-    at_load is true when it runs at import time (module or class body, not
-    inside a function)."""
+    """[name, level, fromlist, at_load, kind] for every import in code,
+    nested functions and classes included: kind "import" for import
+    statements (modulefinder's opcode scan), "dynamic" for constant names
+    given to importlib.import_module & co (BY_NAME), and one ["__file__",
+    0, [], at_load, "file"] when the code reads __file__; at_load is true
+    when it runs at import time (module or class body, not in a function)."""
     found = []
     stack = [(code, 1)]
     while stack:
         co, at_load = stack.pop()
-        found.extend([name, level, list(fromlist or ()), at_load]
+        found.extend([name, level, list(fromlist or ()), at_load, "import"]
                      for name, level, fromlist in dis._find_imports(co))
+        found.extend([name, level, [], at_load, "dynamic"] for name, level in by_name_imports(co))
+        if "__file__" in co.co_names:
+            found.append(["__file__", 0, [], at_load, "file"])
         for c in co.co_consts:
             if hasattr(c, "co_code"):
                 stack.append((c, at_load and not c.co_flags & CO_NEWLOCALS))

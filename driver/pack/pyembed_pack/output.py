@@ -12,15 +12,21 @@ import _pyembed_pack as P
 
 from . import elf
 from .errors import PackError
-from .fsutil import atomic_write, copy_file, update
+from .fsutil import atomic_write, copy_file, default_mode, update
 
 
-def placement(m, spec):
+def placement(m, spec, fs_packages):
     """None when m is served from memory, else the filesystem-relative
     prefix (below the output's directory) its files go to. A config's
-    decision for m comes first."""
+    decision for m comes first; then fs_packages, the selection's (package,
+    prefix) pairs (--filesystem-package and detected ones), then
+    --resources-location."""
     d = m.decision
-    loc = d.location if d is not None and d.location is not None else spec.default_location(m)
+    if d is not None and d.location is not None:
+        loc = d.location
+    else:
+        loc = next((prefix for name, prefix in fs_packages
+                    if m.name == name or m.name.startswith(name + ".")), spec.resources_location)
     if loc == "in-memory":
         loc = None
     if loc is None and m.kind == "extension" and (not spec.extensions_in_memory or
@@ -39,11 +45,50 @@ def needs_own_file(path):
         raise PackError(f"{path}: {e}") from None
 
 
+def clear_stale(spec, placed):
+    """Removes, before a build writes them again, the directories of the
+    top-level packages placed on the filesystem (placed: (prefix, module)
+    pairs), so a module a rebuild leaves out is not still imported from a
+    previous build's files. Only <output dir>/<prefix>/<package> is
+    touched, never a symlink or anything outside it."""
+    tops = {(prefix, m.name.split(".")[0]) for prefix, m in placed
+            if "." in m.name or m.kind in ("package", "namespace")}
+    root = os.path.realpath(spec.out_dir)
+    for prefix, top in sorted(tops):
+        path = os.path.join(spec.out_dir, prefix, top)
+        real = os.path.realpath(path)
+        if os.path.isdir(path) and not os.path.islink(path) and \
+                real.startswith(root + os.sep) and real != root:
+            shutil.rmtree(path)
+
+
+def data_mode(path):
+    """The mode of a data file's copy: a new file's, and executable by
+    whoever may read it when the original is executable by its owner (a
+    package's helper script or test executable)."""
+    mode = default_mode()
+    return mode | ((mode & 0o444) >> 2) if os.stat(path).st_mode & 0o100 else mode
+
+
+def data_files(m, base):
+    """Copies m's data files under directory base."""
+    for key, path in m.data.items():
+        os.makedirs(os.path.dirname(os.path.join(base, key)), exist_ok=True)
+        copy_file(path, os.path.join(base, key), data_mode(path))
+
+
+def namespace_files(m, spec, prefix):
+    """Writes the data files of namespace package m under <output
+    dir>/<prefix>/<its directory> (a namespace has no file of its own)."""
+    data_files(m, os.path.join(spec.out_dir, prefix, m.name.replace(".", "/")))
+
+
 def module_files(m, comps, spec, target, prefix):
     """Writes m's file(s) under <output dir>/<prefix>; returns the path of
     its main file relative to the output's directory. Python modules get an
     unchecked hash-based .pyc in __pycache__ per bytecode level, compiled
-    for the target."""
+    for the target (none when it does not compile: python compiles it, and
+    fails, too)."""
     rel_dir = m.name.replace(".", "/") if m.kind == "package" else "/".join(m.name.split(".")[:-1])
     base = os.path.join(spec.out_dir, prefix, rel_dir)
     os.makedirs(base, exist_ok=True)
@@ -53,12 +98,13 @@ def module_files(m, comps, spec, target, prefix):
         copy_origin_libs(m.path, dest)
     else:
         for level in spec.levels_of(m):
+            code = comps[level].bytecode(m)
+            if code is None:
+                continue
             pyc = target.pyc_path(dest, level)
             os.makedirs(os.path.dirname(pyc), exist_ok=True)
-            update(pyc, target.hash_pyc(m.source(), comps[level].bytecode(m)))
-    for key, path in m.data.items():
-        os.makedirs(os.path.dirname(os.path.join(base, key)), exist_ok=True)
-        copy_file(path, os.path.join(base, key))
+            update(pyc, target.hash_pyc(m.source(), code))
+    data_files(m, base)
     return os.path.relpath(dest, spec.out_dir).replace(os.sep, "/")
 
 

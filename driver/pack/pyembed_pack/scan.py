@@ -35,23 +35,24 @@ def importable_stem(stem):
     return re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", stem) is not None
 
 
-def has_python(path):
+def has_python(path, ignore=frozenset()):
     """True when directory path holds a .py file at any depth."""
-    for _, dirs, files in os.walk(path):
-        dirs[:] = [d for d in dirs if d != "__pycache__"]
+    for dirpath, dirs, files in os.walk(path):
+        dirs[:] = [d for d in dirs if d != "__pycache__" and os.path.join(dirpath, d) not in ignore]
         if any(f.endswith(".py") for f in files):
             return True
     return False
 
 
-def add_data_dir(pkg, path):
+def add_data_dir(pkg, path, ignore=frozenset()):
     """Files under the non-package directory path become data of pkg,
-    keyed by their path from path's parent."""
+    keyed by their path from path's parent (paths in ignore left out)."""
     for dirpath, dirs, files in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        dirs[:] = sorted(d for d in dirs
+                         if d != "__pycache__" and os.path.join(dirpath, d) not in ignore)
         rel = os.path.relpath(dirpath, os.path.dirname(path))
         for f in sorted(files):
-            if not f.endswith((".pyc", ".pyo")):
+            if not f.endswith((".pyc", ".pyo")) and os.path.join(dirpath, f) not in ignore:
                 pkg.data[os.path.join(rel, f).replace(os.sep, "/")] = os.path.join(dirpath, f)
 
 
@@ -69,8 +70,10 @@ class Scanner:
     """Finds modules under roots, naming extension modules by the target's
     suffixes (longest first, so the ABI-tagged suffix wins over .so)."""
 
-    def __init__(self, ext_suffixes):
+    def __init__(self, ext_suffixes, ignore=()):
         self.ext_suffixes = tuple(sorted(ext_suffixes, key=len, reverse=True))
+        # absolute paths never scanned: what the build itself writes
+        self.ignore = frozenset(os.path.abspath(p) for p in ignore)
 
     def ext_module_name(self, filename):
         """Module name of an extension file name, or None."""
@@ -93,18 +96,20 @@ class Scanner:
     def _package_dir(self, mods, pkg, entry, origin):
         """A directory in package pkg: subpackage, namespace or data."""
         child = pkg.name + "." + entry.name
-        if entry.name == "__pycache__":
+        if entry.name == "__pycache__" or entry.path in self.ignore:
             return
         if entry.name.isidentifier() and os.path.exists(os.path.join(entry.path, "__init__.py")):
             self.package(mods, entry.path, child, "package", origin)
-        elif entry.name.isidentifier() and has_python(entry.path):
+        elif entry.name.isidentifier() and has_python(entry.path, self.ignore):
             self.package(mods, entry.path, child, "namespace", origin)
         else:
-            add_data_dir(pkg, entry.path)
+            add_data_dir(pkg, entry.path, self.ignore)
 
     def _package_file(self, mods, pkg, entry, origin):
         """A file in package pkg: submodule, extension or data."""
         ext = self.ext_module_name(entry.name)
+        if entry.path in self.ignore:
+            return
         if entry.name.endswith(".py") and entry.name[:-3].isidentifier():
             name = pkg.name + "." + entry.name[:-3]
             mods[name] = Module(name, "module", entry.path, origin)
@@ -120,7 +125,8 @@ class Scanner:
         if not os.path.isdir(root):
             raise PackError(f"{root}: not a directory")
         for entry in sorted(os.scandir(root), key=lambda e: e.name):
-            self._root_entry(mods, entry, origin)
+            if os.path.abspath(entry.path) not in self.ignore:
+                self._root_entry(mods, entry, origin)
         return mods
 
     def _root_entry(self, mods, entry, origin):
@@ -128,7 +134,7 @@ class Scanner:
         if entry.is_dir() and entry.name.isidentifier() and entry.name != "__pycache__":
             if os.path.exists(os.path.join(entry.path, "__init__.py")):
                 self.package(mods, entry.path, entry.name, "package", origin)
-            elif has_python(entry.path):
+            elif has_python(entry.path, self.ignore):
                 self.package(mods, entry.path, entry.name, "namespace", origin)
         elif entry.is_file() and entry.name.endswith(".py") and importable_stem(entry.name[:-3]):
             mods[entry.name[:-3]] = Module(entry.name[:-3], "module", entry.path, origin)
@@ -154,7 +160,10 @@ class Scanner:
         tops = set()
         record = dist.data.get("RECORD") or dist.data.get("installed-files.txt")
         for line in open(record).read().splitlines() if record else ():
-            head = line.split(",")[0].split("/")[0]
+            path = line.split(",")[0]
+            if "installed-files.txt" in record and path.startswith("../"):
+                path = path[3:]  # egg-info's list is relative to itself
+            head = path.split("/")[0]
             if head.endswith(".py"):
                 tops.add(head[:-3])
             elif self.ext_module_name(head):
@@ -162,17 +171,3 @@ class Scanner:
             elif head and "." not in head and head != "__pycache__":
                 tops.add(head)
         return sorted(tops)
-
-    def installed(self, site_packages, name):
-        """Modules and dist-info of distribution name, from the first of
-        site_packages that has it."""
-        for root in site_packages:
-            found = self.root(root, "app")
-            dists = [m for n, m in found.items()
-                     if m.kind == "distinfo" and dist_name(n) == normalize(name)]
-            tops = set(self.dist_top_levels(dists[0])) if dists else {name}
-            picked = {n: m for n, m in found.items() if n.split(".")[0] in tops or m in dists}
-            if any(m.kind != "distinfo" for m in picked.values()):
-                return picked
-        raise PackError(f"--package {name}: not found in --site-packages "
-                        + (" ".join(site_packages) or "(none given)"))

@@ -37,10 +37,14 @@ class BuildSpec:
     trace: str                        # "all" or "load-time"
     include: Tuple[str, ...]          # --include MODULE
     exclude: Tuple[str, ...]          # --exclude PATTERN (fnmatch)
-    site_packages: Tuple[str, ...]    # where --package looks
-    packages: Tuple[str, ...]         # --package NAME (distributions)
+    site_packages: Tuple[str, ...]    # --site-packages DIR: traced into, absolute
+    venvs: Tuple[str, ...]            # --venv DIR: their site-packages, traced into
+    packages: Tuple[str, ...]         # --package NAME (distribution or import name)
+    knowledge_files: Tuple[str, ...]  # --knowledge FILE (after the shipped one)
     pip_args: Optional[Tuple[str, ...]]  # pip install arguments (None: no pip)
     fs_packages: Tuple[Tuple[str, str], ...]  # (package, prefix), first match wins
+    memory_packages: Tuple[str, ...]  # --in-memory-package: never filesystem-relative by
+                                      # detection or knowledge
     resources_location: Optional[str]  # filesystem-relative prefix, None: in memory
     resources_fallback: str           # prefix for what cannot load from memory
     sources: str                      # sources packed: "all", "app" or "none"
@@ -49,6 +53,7 @@ class BuildSpec:
     strip: bool
     driver: Optional[str]             # driver executable (None: found)
     fast_exit: bool
+    python_argv: bool                 # --python-argv: parse_argv=1 in the metadata
     allocator: str                    # "pymalloc", "malloc", "debug", "mimalloc", "jemalloc"
     allocator_domains: Optional[Tuple[str, ...]]  # raw/mem/obj/arena (None: the backend's)
     allocator_debug: bool             # CPython's debug hooks over the backend

@@ -197,32 +197,17 @@ class Compiler:
     def s_For(self, s):
         """A for loop; the iterated list/dict cannot change meanwhile."""
         it, store, body = self.expr(s.iter), self.store(s.target), self.block(s.body)
-        budget, node = self.budget, s.iter
+        loop, node = self.loop, s.iter
 
         def run(f):
-            seq = it(f)
-            try:
-                items, owner = iterate(seq)
-            except EvalError as e:
-                raise self.at(node, e) from None
-            if owner is not None:
-                owner.iterating += 1
-            try:
-                for x in items:
-                    budget.left -= 1
-                    if budget.left < 0:
-                        raise self.at(node, EvalError("too many loop iterations (the "
-                                                      "evaluation budget is exhausted)"))
-                    store(f, x)
-                    r = body(f)
-                    if r is not None:
-                        if r is BREAK:
-                            break
-                        if r is not CONTINUE:
-                            return r
-            finally:
-                if owner is not None:
-                    owner.iterating -= 1
+            for x in loop(node, it(f)):
+                store(f, x)
+                r = body(f)
+                if r is not None:
+                    if r is BREAK:
+                        break
+                    if r is not CONTINUE:
+                        return r
         return run
 
     def s_FunctionDef(self, s):
@@ -600,28 +585,36 @@ class Compiler:
         """One for/if clause of a comprehension, running inner per item."""
         it, store = self.expr(g.iter), self.store(g.target)
         ifs = [self.expr(c) for c in g.ifs]
-        budget, node = self.budget, g.iter
+        loop, node = self.loop, g.iter
 
         def run(f, out):
-            try:
-                items, owner = iterate(it(f))
-            except EvalError as err:
-                raise self.at(node, err) from None
-            if owner is not None:
-                owner.iterating += 1
-            try:
-                for x in items:
-                    budget.left -= 1
-                    if budget.left < 0:
-                        raise self.at(node, EvalError("too many loop iterations (the "
-                                                      "evaluation budget is exhausted)"))
-                    store(f, x)
-                    if all(c(f) for c in ifs):
-                        inner(f, out)
-            finally:
-                if owner is not None:
-                    owner.iterating -= 1
+            for x in loop(node, it(f)):
+                store(f, x)
+                if all(c(f) for c in ifs):
+                    inner(f, out)
         return run
+
+    def loop(self, node, seq):
+        """The items of seq for a loop at node, each charged to the
+        evaluation budget; an iterated list/dict cannot change until the
+        loop ends (the generator is closed when its loop exits)."""
+        try:
+            items, owner = iterate(seq)
+        except EvalError as e:
+            raise self.at(node, e) from None
+        budget = self.budget
+        if owner is not None:
+            owner.iterating += 1
+        try:
+            for x in items:
+                budget.left -= 1
+                if budget.left < 0:
+                    raise self.at(node, EvalError("too many loop iterations (the "
+                                                  "evaluation budget is exhausted)"))
+                yield x
+        finally:
+            if owner is not None:
+                owner.iterating -= 1
 
     # ---- load ----
 

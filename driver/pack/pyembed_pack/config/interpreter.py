@@ -96,12 +96,13 @@ class InterpreterConfig(Settings):
         "warn_options": (None, cfg_empty_list(NOT_RUNTIME)),
         "fast_exit": (False, f_bool),
         "allocator_tracking": (False, f_bool),
+        "parse_argv": (False, f_bool),
     }
     ATTRS = tuple(FIELDS)
     UNSUPPORTED = {n: NOT_RUNTIME for n in (
         "argvb", "terminfo_resolution", "write_modules_directory_env", "config_profile",
         "allocator", "configure_locale", "coerce_c_locale", "coerce_c_locale_warn",
-        "development_mode", "legacy_windows_fs_encoding", "parse_argv", "use_environment",
+        "development_mode", "legacy_windows_fs_encoding", "use_environment",
         "utf8_mode", "base_exec_prefix", "base_executable", "base_prefix", "buffered_stdio",
         "check_hash_pycs_mode", "configure_c_stdio", "dump_refs", "exec_prefix", "executable",
         "fault_handler", "filesystem_encoding", "filesystem_errors", "hash_seed", "home",
