@@ -8,6 +8,7 @@
 
 int main(int argc, char **argv)
 {
-    /* NULL/NULL: this executable, and the entry point the blob records. */
-    return pyembed_run_module(NULL, NULL, argc, argv);
+    /* This executable's blob and the entry point it records; the process
+     * ends inside when the entry ends (the quick exit). */
+    return pyembed_main(argc, argv);
 }

@@ -392,6 +392,13 @@ PYEMBED_API int pyembed_alloc_reset_peak(void);
  *  process exit status (a message and 1 if the runtime cannot start). */
 PYEMBED_API int pyembed_run_module(const char *exe_path, const char *module,
                                    int argc, char *const *argv);
+/** A packed executable's main(): runs the entry point the blob of this
+ *  executable names, with sys.argv = argv. When the entry ends, the
+ *  process exits from inside this call after everything a program can
+ *  observe of finalisation has run, without freeing the interpreter
+ *  (docs/runtime.md §5; the blob's full_exit=1 asks for Py_FinalizeEx).
+ *  Returns the exit status only when the process did not end inside. */
+PYEMBED_API int pyembed_main(int argc, char *const *argv);
 
 #ifdef __cplusplus
 }

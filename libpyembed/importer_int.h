@@ -17,6 +17,8 @@ typedef struct Finder {
     long blob_magic;        /* magic the blob records, -1 if none */
     int extload_mode;       /* enum pyembed_extload */
     int fast_exit;          /* config.fast_exit (used by runmain.c) */
+    int quick_exit;         /* run-to-exit without full finalisation
+                               (runmain.c, fastexit.c) */
     char magic_msg[160];    /* why bytecode is refused, when it is */
     PyObject *module_spec;  /* _frozen_importlib.ModuleSpec */
     PyObject *fix_co_filename; /* _imp._fix_co_filename */

@@ -73,6 +73,7 @@ static Finder *finder_new(pyembed_interp *it)
     f->optimize = it->cfg.optimize;
     f->extload_mode = it->cfg.extension_loading;
     f->fast_exit = it->cfg.fast_exit;
+    f->quick_exit = it->run_to_exit && !it->meta.full_exit;
     f->blob_magic = it->meta.python_magic;
     f->bytecode_ok = -1; /* decided at first use (code.c) */
     f->origin = PyMem_Malloc(strlen(it->origin) + 1);

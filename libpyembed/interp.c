@@ -1,6 +1,7 @@
 /*
  * interp.c — the interpreter handle: create, run, free, and the one-call
- * pyembed_run_module(). The top of libpyembed: nothing calls into it.
+ * pyembed_run_module() and pyembed_main(). The top of libpyembed: nothing
+ * calls into it.
  */
 #include "alloc_int.h"
 
@@ -77,7 +78,9 @@ static int apply_blob_run(pyembed_interp *it)
     return rc < 0 ? rc : PYEMBED_OK; /* <0: its error code (message on it) */
 }
 
-int pyembed_interp_create(pyembed_interp **out, const pyembed_config *cfg)
+/* pyembed_interp_create; run_to_exit: the caller ends the process when
+ * the run ends (pyembed_main), so the entry may exit quickly. */
+static int interp_create(pyembed_interp **out, const pyembed_config *cfg, int run_to_exit)
 {
     static int created; /* CPython allows one main interpreter per process */
     static atomic_uint_fast64_t last_id;
@@ -88,6 +91,7 @@ int pyembed_interp_create(pyembed_interp **out, const pyembed_config *cfg)
     if (!(*out = it = calloc(1, sizeof *it)))
         return PYEMBED_ENOMEM;
     it->id = atomic_fetch_add(&last_id, 1) + 1;
+    it->run_to_exit = run_to_exit;
     pyembed__meta_clear(&it->meta);
     if (!cfg)
         return pyembed__fail(it, PYEMBED_EINVAL, "cfg is NULL");
@@ -100,6 +104,11 @@ int pyembed_interp_create(pyembed_interp **out, const pyembed_config *cfg)
     created = 1;
     it->state = IT_CREATED;
     return pyembed__python_init(it);
+}
+
+int pyembed_interp_create(pyembed_interp **out, const pyembed_config *cfg)
+{
+    return interp_create(out, cfg, 0);
 }
 
 int pyembed_interp_run(pyembed_interp *it, int *exit_status)
@@ -144,8 +153,9 @@ int pyembed_version_number(void)
     return PYEMBED_VERSION_NUMBER;
 }
 
-int pyembed_run_module(const char *exe_path, const char *module, int argc,
-                       char *const *argv)
+/* pyembed_run_module; run_to_exit as in interp_create. */
+static int run_module(const char *exe_path, const char *module, int argc, char *const *argv,
+                      int run_to_exit)
 {
     pyembed_config cfg;
     pyembed_interp *it = NULL;
@@ -157,7 +167,7 @@ int pyembed_run_module(const char *exe_path, const char *module, int argc,
     cfg.run_module = module;
     cfg.argc = argc;
     cfg.argv = argv;
-    rc = pyembed_interp_create(&it, &cfg);
+    rc = interp_create(&it, &cfg, run_to_exit);
     if (rc == PYEMBED_OK)
         rc = pyembed_interp_run(it, &status);
     if (rc != PYEMBED_OK) {
@@ -166,4 +176,15 @@ int pyembed_run_module(const char *exe_path, const char *module, int argc,
     }
     pyembed_interp_free(it);
     return status;
+}
+
+int pyembed_run_module(const char *exe_path, const char *module, int argc,
+                       char *const *argv)
+{
+    return run_module(exe_path, module, argc, argv, 0);
+}
+
+int pyembed_main(int argc, char *const *argv)
+{
+    return run_module(NULL, NULL, argc, argv, 1);
 }

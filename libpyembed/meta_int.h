@@ -28,6 +28,7 @@ typedef struct pyembed_meta {
     int fast_exit;
     int parse_argv;      /* pyembed-pack --python-argv */
     char *tcl_library, *tk_library; /* relative to origin (tkinter) */
+    int full_exit;       /* 1: Py_FinalizeEx even on the run-to-exit path */
 } pyembed_meta;
 
 /* meta_parse.c: frees m's strings and sets every field to its default. */

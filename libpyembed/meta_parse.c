@@ -139,6 +139,8 @@ static int apply(pyembed_meta *m, const char *k, size_t kn, const char *v, size_
         m->fast_exit = num == 1;
     else if (KEY("parse_argv"))
         m->parse_argv = num == 1;
+    else if (KEY("full_exit"))
+        m->full_exit = num == 1;
     else if (KEY("allocator"))
         apply_allocator(m, v, vn);
     else if (KEY("allocator_domains"))

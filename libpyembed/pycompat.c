@@ -16,6 +16,16 @@
  *               place before `encodings` is imported.
  *   str compare _PyUnicode_EqualToASCIIString became internal in 3.13:
  *               PyUnicode_EqualToUTF8 (new in 3.13) from then on.
+ *   finalising  the steps of Py_FinalizeEx that a quick exit keeps
+ *               (fastexit.c) use internals: 3.12+ have
+ *               _PyInterpreterState_SetFinalizing besides the runtime's;
+ *               3.12+ clear importlib's external state
+ *               (_PyImport_FiniExternal) before the modules; the
+ *               per-index module table is _PyInterpreterState_ClearModules
+ *               in 3.11 and _PyImport_ClearModulesByIndex from 3.12;
+ *               _PyModule_Clear(Dict) became internal in 3.13. Only 3.11
+ *               and 3.13/3.14 are built and tested here; 3.12 follows its
+ *               source as read, untested.
  */
 #include "pycompat_int.h"
 
@@ -23,14 +33,49 @@
 #error "libpyembed supports CPython 3.11 to 3.14: see the top of libpyembed/pycompat.c"
 #endif
 
+#define Py_BUILD_CORE 1
+#if PY_VERSION_HEX < 0x030C0000
+/* 3.11's Python.h defines the public _PyGC_FINALIZED that its internal
+ * pycore_gc.h (through pycore_runtime.h) defines again for the core. */
+#undef _PyGC_FINALIZED
+#endif
+#include "internal/pycore_runtime.h"
+#include "internal/pycore_interp.h"
+#include "internal/pycore_pystate.h"
+
 #if PY_VERSION_HEX < 0x030C0000
 /* 3.11: declared in internal/pycore_pylifecycle.h, exported by libpython. */
 extern int _Py_UnhandledKeyboardInterrupt;
 #define SIGINT_FLAG _Py_UnhandledKeyboardInterrupt
 #else
-#define Py_BUILD_CORE 1
-#include "internal/pycore_runtime.h"
 #define SIGINT_FLAG _PyRuntime.signals.unhandled_keyboard_interrupt
+#endif
+
+/* Finalisation internals: non-static in libpython, which is always linked
+ * statically. */
+#include "internal/pycore_gc.h"
+#include "internal/pycore_import.h"
+#include "internal/pycore_pylifecycle.h"
+#if PY_VERSION_HEX < 0x030C0000
+#define CLEAR_MODULES_BY_INDEX _PyInterpreterState_ClearModules
+#else
+#define CLEAR_MODULES_BY_INDEX _PyImport_ClearModulesByIndex
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+#include "internal/pycore_moduleobject.h"
+#pragma weak _PyModule_Clear
+#pragma weak _PyModule_ClearDict
+#endif
+/* A shared libpython (a C host linking libpyembed with pkg-config) hides
+ * them: weak references, so such a host links; there the quick exit is
+ * never armed (pyembed__compat_exit_available). */
+#pragma weak _PySignal_Fini
+#pragma weak _PyGC_CollectNoFail
+#if PY_VERSION_HEX < 0x030C0000
+#pragma weak _PyInterpreterState_ClearModules
+#else
+#pragma weak _PyImport_ClearModulesByIndex
+#pragma weak _PyImport_FiniExternal
 #endif
 
 void pyembed__compat_config(PyConfig *c, int safe_path)
@@ -121,4 +166,111 @@ int pyembed__compat_frozen_served(PyObject *imp, PyObject *name)
         return -1;
     Py_DECREF(r);
     return served;
+}
+
+int pyembed__compat_exit_available(void)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    if (!_PyImport_FiniExternal)
+        return 0;
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    if (!_PyModule_Clear || !_PyModule_ClearDict)
+        return 0;
+#endif
+    return _PySignal_Fini && _PyGC_CollectNoFail && CLEAR_MODULES_BY_INDEX;
+}
+
+void pyembed__compat_exit_set_finalizing(void)
+{
+    PyThreadState *tstate = PyThreadState_Get();
+#if PY_VERSION_HEX >= 0x030C0000
+    _PyInterpreterState_SetFinalizing(tstate->interp, tstate);
+#endif
+    _PyRuntimeState_SetFinalizing(&_PyRuntime, tstate);
+    _PyRuntime.initialized = 0;
+    _PyRuntime.core_initialized = 0;
+}
+
+void pyembed__compat_exit_signal_fini(void)
+{
+    _PySignal_Fini();
+}
+
+void pyembed__compat_exit_import_fini(void)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    _PyImport_FiniExternal(_PyInterpreterState_GET());
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    if (PyDict_Unwatch(0, _PyInterpreterState_GET()->builtins) < 0)
+        PyErr_Clear();
+#endif
+}
+
+const char *const *pyembed__compat_exit_sys_deletes(void)
+{
+    static const char *const names[] = {
+#if PY_VERSION_HEX < 0x030C0000
+        "path", "argv", "ps1", "ps2", "last_type", "last_value", "last_traceback",
+        "path_hooks", "path_importer_cache", "meta_path", "__interactivehook__", NULL
+#else
+        "path", "argv", "ps1", "ps2", "last_exc", "last_type", "last_value",
+        "last_traceback", "__interactivehook__", "meta_path", NULL
+#endif
+    };
+    return names;
+}
+
+PyObject *pyembed__compat_exit_builtins(void)
+{
+    return _PyInterpreterState_GET()->builtins;
+}
+
+PyObject *pyembed__compat_exit_sysdict(void)
+{
+    return _PyInterpreterState_GET()->sysdict;
+}
+
+void pyembed__compat_exit_gc(void)
+{
+    _PyGC_CollectNoFail(PyThreadState_Get()); /* even with gc disabled */
+}
+
+PyObject *pyembed__compat_weakref_get(PyObject *ref)
+{
+#if PY_VERSION_HEX < 0x030D0000
+    PyObject *obj = PyWeakref_GetObject(ref);
+    if (!obj || obj == Py_None) {
+        PyErr_Clear();
+        return NULL;
+    }
+    Py_INCREF(obj);
+    return obj;
+#else
+    PyObject *obj = NULL;
+    if (PyWeakref_GetRef(ref, &obj) < 0)
+        PyErr_Clear();
+    return obj;
+#endif
+}
+
+PyObject *pyembed__compat_exit_builtins_copy(void)
+{
+    return _PyInterpreterState_GET()->builtins_copy;
+}
+
+void pyembed__compat_exit_module_clear(PyObject *mod)
+{
+    _PyModule_Clear(mod);
+}
+
+void pyembed__compat_exit_dict_clear(PyObject *module_dict)
+{
+    _PyModule_ClearDict(module_dict);
+}
+
+void pyembed__compat_exit_modules_by_index(void)
+{
+    CLEAR_MODULES_BY_INDEX(_PyInterpreterState_GET());
 }

@@ -50,4 +50,32 @@ int pyembed__compat_frozen_served(PyObject *imp, PyObject *name);
  * spec (nothing for another spec); never fails. */
 void pyembed__compat_frozen_set_filename(PyObject *spec, PyObject *file);
 
+/* The steps of Py_FinalizeEx after its atexit callbacks that need
+ * interpreter internals, for the quick exit (fastexit.c), in the order it
+ * calls them: exit_set_finalizing (daemon threads stop at their next GIL
+ * take, Py_IsFinalizing() is true); exit_signal_fini restores default
+ * signal dispositions; exit_import_fini (3.12+) clears importlib's
+ * external state before the modules are torn down. */
+int pyembed__compat_exit_available(void); /* 1 when libpython has them all */
+void pyembed__compat_exit_set_finalizing(void);
+void pyembed__compat_exit_signal_fini(void);
+void pyembed__compat_exit_import_fini(void);
+/* NULL-terminated names of the sys attributes finalize_modules sets to
+ * None first (3.12+: last_exc too; path hooks go with the import state). */
+const char *const *pyembed__compat_exit_sys_deletes(void);
+/* The interpreter's builtins and sys dicts (borrowed). */
+PyObject *pyembed__compat_exit_builtins(void);
+PyObject *pyembed__compat_exit_sysdict(void);
+/* A full garbage collection, even with gc disabled (_PyGC_CollectNoFail). */
+void pyembed__compat_exit_gc(void);
+/* New reference to weakref ref's object, or NULL (no exception) if dead. */
+PyObject *pyembed__compat_weakref_get(PyObject *ref);
+/* The builtins dict as initialisation left it (borrowed). */
+PyObject *pyembed__compat_exit_builtins_copy(void);
+/* CPython's module wipe: _PyModule_Clear(module) / _PyModule_ClearDict. */
+void pyembed__compat_exit_module_clear(PyObject *mod);
+void pyembed__compat_exit_dict_clear(PyObject *module_dict);
+/* Drops the interpreter's per-index table of extension modules. */
+void pyembed__compat_exit_modules_by_index(void);
+
 #endif

@@ -49,6 +49,8 @@ struct pyembed_interp {
     pyembed_cmodule *modules;
     size_t module_count;
     char errmsg[512];
+    int run_to_exit;         /* created by pyembed_run_module: the process
+                                ends with the run, so it may exit quickly */
 };
 
 /* Declarations by layer, lowest first: a file calls only functions of
@@ -70,6 +72,13 @@ int pyembed__fail_exception(pyembed_interp *it, const char *what);
  * exits the process without finalising objects if the outcome is a plain
  * exit status; returns -1 (exception pending) otherwise. */
 int pyembed__fast_exit(int finished_ok);
+/* fastexit.c: registers the quick exit's atexit hook (before the entry
+ * runs, so it runs last); 0, or -1 with an exception set. */
+int pyembed__quick_exit_arm(void);
+/* fastexit.c: records how the entry ended (finished_ok, else the pending
+ * exception, left pending): the hook then ends the process with python's
+ * status, except after a KeyboardInterrupt (CPython's full path). */
+void pyembed__quick_exit_outcome(int finished_ok);
 
 /* config.c: reads the caller's cfg (only the fields its version has),
  * checks it and fills it's private copies. */

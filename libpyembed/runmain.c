@@ -194,14 +194,17 @@ static PyObject *spec_code(Finder *f, PyObject *spec, PyObject *name)
  * NULL with the app's exception set. */
 static PyObject *exec_main(Finder *f, PyObject *spec, PyObject *name)
 {
-    PyObject *main = PyImport_AddModule("__main__"), *g, *code, *r = NULL;
-    if (!main || set_globals(g = PyModule_GetDict(main), spec) < 0 ||
-        !(code = spec_code(f, spec, name)))
+    PyObject *main, *g, *code, *r = NULL;
+    if ((f->quick_exit && pyembed__quick_exit_arm() < 0) ||
+        !(main = PyImport_AddModule("__main__")) ||
+        set_globals(g = PyModule_GetDict(main), spec) < 0 || !(code = spec_code(f, spec, name)))
         return NULL;
     r = PyEval_EvalCode(code, g, g);
     Py_DECREF(code);
     if (f->fast_exit && (r || !PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)))
         pyembed__fast_exit(r != NULL); /* returns only to take the slow path */
+    if (f->quick_exit)
+        pyembed__quick_exit_outcome(r != NULL);
     return r;
 }
 

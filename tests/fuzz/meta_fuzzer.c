@@ -56,7 +56,7 @@ static void check_ranges(const pyembed_meta *m, const uint8_t *data, size_t size
     REQUIRE(m->optimize >= 0 && m->optimize <= 2);
     REQUIRE(IS_FLAG(m->isolated) && IS_FLAG(m->site_import) &&
             IS_FLAG(m->filesystem_importer) && IS_FLAG(m->sys_frozen) &&
-            IS_FLAG(m->fast_exit) && IS_FLAG(m->parse_argv) && IS_FLAG(m->alloc_debug) &&
+            IS_FLAG(m->fast_exit) && IS_FLAG(m->parse_argv) && IS_FLAG(m->full_exit) && IS_FLAG(m->alloc_debug) &&
             IS_FLAG(m->alloc_tracking));
     REQUIRE(m->alloc_backend == -1 || (m->alloc_backend >= PYEMBED_BACKEND_PYMALLOC &&
                                        m->alloc_backend <= PYEMBED_BACKEND_JEMALLOC));
@@ -105,6 +105,7 @@ static char *canonical(const pyembed_meta *m, size_t *len)
     p = put(p, "sys_frozen", m->sys_frozen ? "1" : "0");
     p = put(p, "fast_exit", m->fast_exit ? "1" : "0");
     p = put(p, "parse_argv", m->parse_argv ? "1" : "0");
+    p = put(p, "full_exit", m->full_exit ? "1" : "0");
     p = put(p, "allocator", backends[m->alloc_backend - PYEMBED_BACKEND_PYMALLOC]);
     if (m->alloc_debug)
         p = put(p, "allocator_debug", "1");
@@ -125,7 +126,7 @@ static void require_same(const pyembed_meta *a, const pyembed_meta *b)
             a->site_import == b->site_import &&
             a->filesystem_importer == b->filesystem_importer &&
             a->sys_frozen == b->sys_frozen && a->fast_exit == b->fast_exit &&
-            a->parse_argv == b->parse_argv &&
+            a->parse_argv == b->parse_argv && a->full_exit == b->full_exit &&
             a->alloc_backend == b->alloc_backend && a->alloc_domains == b->alloc_domains &&
             a->alloc_debug == b->alloc_debug && a->alloc_tracking == b->alloc_tracking);
     REQUIRE(!a->alloc_bad[0] && !b->alloc_bad[0]);

@@ -61,7 +61,7 @@ class ExecutableTest(PackTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.exe = cls.build_app("tiny", "--run-module", "tinyapp")
+        cls.exe = cls.build_app("tiny", "--run-module", "tinyapp", "--no-strip")
 
     def read(self, path):
         with open(path, "rb") as f:
@@ -75,7 +75,7 @@ class ExecutableTest(PackTestCase):
 
     def test_reproducible_with_cache(self):
         again = os.path.join(self.tmp, "again")
-        self.pack(again, "--module-path", APP, "--run-module", "tinyapp")
+        self.pack(again, "--module-path", APP, "--run-module", "tinyapp", "--no-strip")
         self.assertTrue(self.read(again) == self.read(self.exe), "builds differ")
 
     def test_reproducible_without_cache(self):
@@ -89,7 +89,8 @@ class ExecutableTest(PackTestCase):
         # --stdlib all build (whose traced modules now come from the warm
         # cache) with the same builds made without the cache.
         nocache = os.path.join(self.tmp, "nocache")
-        self.pack(nocache, "--module-path", APP, "--run-module", "tinyapp", "--no-cache")
+        self.pack(nocache, "--module-path", APP, "--run-module", "tinyapp", "--no-cache",
+                  "--no-strip")
         a, b = os.path.join(self.tmp, "a"), os.path.join(self.tmp, "b")
         self.pack(a, "--module-path", APP, "--run-module", "tinyapp", "--stdlib", "all")
         self.pack(b, "--module-path", APP, "--run-module", "tinyapp", "--stdlib", "all",
@@ -336,6 +337,13 @@ class FilesystemOutputTest(PackTestCase):
         self.assertEqual(read_file(plain), read_file(os.path.join(APP, "plainmod.py")))
         self.assertEqual(os.stat(init).st_ino, before)  # identical: left as it was
         self.assertEqual(sorted(os.listdir(out)), ["lib", "tiny"])  # no temporary files
+        # a file the build does not write (left by an earlier build) is removed
+        stale = os.path.join(lib, "pkg", "gone.py")
+        with open(stale, "w") as f:
+            f.write("raise SystemExit('stale')\n")
+        self.pack(os.path.join(out, "tiny"), *options)
+        self.assertFalse(os.path.exists(stale))
+        self.assertEqual(os.stat(init).st_ino, before)
         r = run([os.path.join(out, "tiny")], cwd=self.tmp)
         self.assertExited(r, 0)
         self.assertEqual(r.stdout, "tiny app ran\n")

@@ -4,8 +4,8 @@ metadata the runtime reads (docs/runtime.md)."""
 import _pyembed_pack as P
 
 from . import tcltk
-from .fsutil import read
-from .output import clear_stale, module_files, namespace_files, placement
+from .fsutil import prune, read, recording
+from .output import module_files, namespace_files, package_dirs, placement
 
 META = "@pyembed"
 KINDS = {"module": P.KIND_MODULE, "package": P.KIND_PACKAGE | P.KIND_MODULE,
@@ -19,9 +19,10 @@ def add_files(w, name, field, files, compress):
         w.add_field(name, field, key, read(path), compress)
 
 
-def add_module(w, m, comps, spec, target, fs_packages):
+def add_module(w, m, comps, spec, target, fs_packages, compress):
     """Adds m's resource: bytecode, source (by policy) and data in memory,
-    or, for a filesystem-relative module, its files on disk and an FS_PATH.
+    or, for a filesystem-relative module, its files on disk and an FS_PATH;
+    its fields zlib-compressed when compress.
     Modules frozen into the target's libpython are left out (the runtime's
     importer defers to libpython for them) except with --stdlib all, where
     they serve imports made with frozen modules turned off. A module that
@@ -31,7 +32,7 @@ def add_module(w, m, comps, spec, target, fs_packages):
         return
     w.add_resource(m.name, KINDS[m.kind] | (P.KIND_DATA if m.data else 0))
     if m.kind == "distinfo":
-        add_files(w, m.name, P.FIELD_DISTINFO_FILE, m.data, spec.compress)
+        add_files(w, m.name, P.FIELD_DISTINFO_FILE, m.data, compress)
         return
     prefix = placement(m, spec, fs_packages)
     if prefix is not None and m.kind == "namespace":
@@ -42,15 +43,15 @@ def add_module(w, m, comps, spec, target, fs_packages):
         w.add_field(m.name, P.FIELD_FS_PATH, None, rel.encode(), False)
         return
     if m.kind == "extension":
-        w.add_field(m.name, P.FIELD_EXTENSION, None, read(m.path), spec.compress)
+        w.add_field(m.name, P.FIELD_EXTENSION, None, read(m.path), compress)
     elif m.path:
         codes = {level: comps[level].bytecode(m) for level in spec.levels_of(m)}
         for level, code in codes.items():
             if code is not None:
-                w.add_field(m.name, P.FIELD_BYTECODE + level, None, code, spec.compress)
+                w.add_field(m.name, P.FIELD_BYTECODE + level, None, code, compress)
         if None in codes.values() or spec.packs_source(m):
-            w.add_field(m.name, P.FIELD_SOURCE, None, m.source(), spec.compress)
-    add_files(w, m.name, P.FIELD_DATA_FILE, m.data, spec.compress)
+            w.add_field(m.name, P.FIELD_SOURCE, None, m.source(), compress)
+    add_files(w, m.name, P.FIELD_DATA_FILE, m.data, compress)
 
 
 def metadata(spec, target, extra=()):
@@ -62,6 +63,8 @@ def metadata(spec, target, extra=()):
              "filesystem_importer=0", f"sys_frozen={int(spec.sys_frozen)}",
              f"allocator={spec.allocator}",
              f"fast_exit={int(spec.fast_exit)}", f"parse_argv={int(spec.python_argv)}"]
+    if spec.full_exit:
+        lines.append("full_exit=1")
     if spec.allocator_domains is not None:
         lines.append("allocator_domains=" + ",".join(spec.allocator_domains))
     if spec.allocator_debug:
@@ -81,11 +84,15 @@ def serialise(spec, target, selection, comps, log):
     w = P.Writer()
     packed = selection.packed()
     why = selection.trace.reached_by if selection.trace else {}
-    clear_stale(spec, [(p, m) for m in packed if m.kind != "distinfo"
-                       and (p := placement(m, spec, selection.fs_packages)) is not None])
-    for i, m in enumerate(packed):
-        log.module(i, len(packed), m.name, why.get(m.name) or m.origin)
-        add_module(w, m, comps, spec, target, selection.fs_packages)
+    stale = package_dirs(spec, [(p, m) for m in packed if m.kind != "distinfo"
+                                and (p := placement(m, spec, selection.fs_packages)) is not None])
+    with recording() as written:
+        for i, m in enumerate(packed):
+            log.module(i, len(packed), m.name, why.get(m.name) or m.origin)
+            lazy = spec.compress_lazy and m.name not in selection.load_time
+            add_module(w, m, comps, spec, target, selection.fs_packages, spec.compress or lazy)
+    for directory in stale:
+        prune(directory, written)
     log.modules_done()
     extra = tcltk.copy_libraries(spec, target) if "_tkinter" in selection.chosen else []
     if extra:

@@ -58,10 +58,13 @@ def parser(cmd):
     p.add_argument("--resources-fallback", default=None,
                    metavar="filesystem-relative:PREFIX",
                    help="where modules that cannot load from memory go (default: lib)")
-    p.add_argument("--trace", choices=["all", "load-time"], default="all",
-                   help="traced: follow every import (all) or only those that run when "
-                        "modules load, not inside functions (load-time: much smaller, but a "
-                        "function's lazy import of an unpacked module fails at run time)")
+    p.add_argument("--trace", choices=["app", "all", "load-time"], default="app",
+                   help="traced: follow every import of the app's modules and what they "
+                        "reach, and of the runtime's boot modules only those that run when "
+                        "they load (app, the default); follow every import (all); or only "
+                        "those that run when modules load, not inside functions (load-time: "
+                        "smaller, but a function's lazy import of an unpacked module fails "
+                        "at run time)")
     p.add_argument("--include", action="append", default=[], metavar="MODULE")
     p.add_argument("--exclude", action="append", default=[], metavar="PATTERN")
     src = p.add_mutually_exclusive_group()
@@ -70,12 +73,25 @@ def parser(cmd):
     src.add_argument("--no-sources", dest="sources", action="store_const", const="none")
     p.set_defaults(sources="app")
     p.add_argument("--optimize", type=int, choices=[0, 1, 2], default=0)
-    p.add_argument("--compress", action="store_true")
-    p.add_argument("--strip", action="store_true", help="strip the driver before embedding")
+    comp = p.add_mutually_exclusive_group()
+    comp.add_argument("--compress", nargs="?", const="all", default="lazy",
+                      choices=["all", "lazy", "none"],
+                      help="zlib-compress every resource (all), only those not imported at "
+                           "start-up (lazy, the default: start-up reads nothing compressed), "
+                           "or none")
+    comp.add_argument("--no-compress", dest="compress", action="store_const", const="none")
+    p.add_argument("--strip", action=argparse.BooleanOptionalAction, default=True,
+                   help="strip the driver's symbols before embedding (default; --no-strip "
+                        "keeps them)")
     p.add_argument("--driver", metavar="PATH", help="driver executable to copy")
-    p.add_argument("--fast-exit", action="store_true",
-                   help="exit without finalising objects when the entry module ends "
-                        "(atexit, thread joins and stdio flush still happen)")
+    exits = p.add_mutually_exclusive_group()
+    exits.add_argument("--fast-exit", action="store_true",
+                       help="exit without finalising objects when the entry module ends "
+                            "(atexit, thread joins and stdio flush still happen)")
+    exits.add_argument("--full-exit", action="store_true",
+                       help="finalise the interpreter completely (Py_FinalizeEx) at exit; "
+                            "by default everything observable is finalised but the "
+                            "interpreter's own memory is not freed")
     p.add_argument("--python-argv", action="store_true",
                    help="the executable also takes python's command line: an argv starting "
                         "with an option (-c CODE, -m MOD, -O, -X ..., a script after "
@@ -265,7 +281,8 @@ def to_spec(cmd, ns):
         knowledge_files=tuple(ns.knowledge), memory_packages=tuple(ns.in_memory_package),
         pip_args=pip, fs_packages=packages, resources_location=location,
         resources_fallback=fallback, sources=ns.sources, optimize=ns.optimize,
-        compress=ns.compress, strip=ns.strip, driver=ns.driver, fast_exit=ns.fast_exit,
+        compress=ns.compress == "all", compress_lazy=ns.compress == "lazy", strip=ns.strip,
+        driver=ns.driver, fast_exit=ns.fast_exit, full_exit=ns.full_exit,
         python_argv=ns.python_argv,
         allocator=ns.allocator, allocator_domains=domains, allocator_debug=ns.allocator_debug,
         allocator_tracking=ns.allocator_tracking, distribution=ns.distribution,

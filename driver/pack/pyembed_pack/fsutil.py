@@ -1,7 +1,10 @@
 """File writing for everything the pack tool produces: the one atomic write."""
+import contextlib
 import os
 import stat
 import tempfile
+
+_recorders = []  # the sets of recording() blocks active now, innermost last
 
 
 def read(path):
@@ -55,6 +58,33 @@ def update(path, data, mode=None):
     mode = default_mode() if mode is None else mode
     if not holds(path, data, mode):
         atomic_write(path, data, mode)
+    for paths in _recorders:
+        paths.add(os.path.abspath(path))
+
+
+@contextlib.contextmanager
+def recording():
+    """A block yielding the set of absolute paths update() (and so
+    copy_file()) writes or finds up to date while it runs."""
+    paths = set()
+    _recorders.append(paths)
+    try:
+        yield paths
+    finally:
+        _recorders.remove(paths)
+
+
+def prune(directory, keep):
+    """Removes the files (and symlinks) below directory whose absolute
+    paths are not in keep, then the directories left empty; never follows
+    a symlink."""
+    for dirpath, dirs, files in os.walk(directory, topdown=False):
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(dirpath, d))]:
+            path = os.path.abspath(os.path.join(dirpath, name))
+            if path not in keep:
+                os.unlink(path)
+        if dirpath != directory and not os.listdir(dirpath):
+            os.rmdir(dirpath)
 
 
 def copy_file(src, dst, mode=None):

@@ -45,21 +45,22 @@ def needs_own_file(path):
         raise PackError(f"{path}: {e}") from None
 
 
-def clear_stale(spec, placed):
-    """Removes, before a build writes them again, the directories of the
-    top-level packages placed on the filesystem (placed: (prefix, module)
-    pairs), so a module a rebuild leaves out is not still imported from a
-    previous build's files. Only <output dir>/<prefix>/<package> is
-    touched, never a symlink or anything outside it."""
+def package_dirs(spec, placed):
+    """The directories <output dir>/<prefix>/<package> of the top-level
+    packages placed on the filesystem (placed: (prefix, module) pairs)
+    that exist already and are real directories inside the output's
+    directory: what a rebuild prunes (fsutil.prune) of files it no longer
+    writes, so a module it leaves out is not imported from stale files."""
     tops = {(prefix, m.name.split(".")[0]) for prefix, m in placed
             if "." in m.name or m.kind in ("package", "namespace")}
     root = os.path.realpath(spec.out_dir)
+    found = []
     for prefix, top in sorted(tops):
-        path = os.path.join(spec.out_dir, prefix, top)
-        real = os.path.realpath(path)
+        path = os.path.abspath(os.path.join(spec.out_dir, prefix, top))
         if os.path.isdir(path) and not os.path.islink(path) and \
-                real.startswith(root + os.sep) and real != root:
-            shutil.rmtree(path)
+                os.path.realpath(path).startswith(root + os.sep):
+            found.append(path)
+    return found
 
 
 def data_mode(path):

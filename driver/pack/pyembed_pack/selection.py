@@ -6,13 +6,13 @@ or detected: a package that reads __file__ and ships data files)."""
 import fnmatch
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, FrozenSet, Mapping, Optional, Tuple
 
 from . import deps, extfilter
 from .errors import PackError, syntax_error
 from .scan import Module, Scanner
-from .trace import Trace, trace, with_parents
+from .trace import Trace, load_time, trace, with_parents
 
 # Excluded from --stdlib all and held back from the trace unless named by
 # --include: tests, GUI, demos (docs/compatibility.md says why).
@@ -50,6 +50,7 @@ class Selection:
     trace: Optional[Trace] = None
     notes: Tuple[str, ...] = ()
     dists: Tuple[deps.Distribution, ...] = field(default=())
+    load_time: FrozenSet[str] = frozenset()  # chosen names imported at start-up
 
     def packed(self):
         """The chosen modules, in name order (the blob's order)."""
@@ -287,13 +288,12 @@ def select(spec, cands, comp, target, knowledge):
             raise PackError(f"--include {inc}: no such module")
     if spec.stdlib in ("traced", "all"):
         sel = select_traced(spec, cands, comp, target, knowledge)
-        if spec.stdlib == "traced":
-            return sel
-        return Selection(candidates=sel.candidates, fs_packages=sel.fs_packages,
-                         trace=sel.trace, notes=sel.notes, dists=sel.dists,
-                         chosen=sel.chosen | {n for n, m in mods.items() if m.origin == "stdlib"})
+        if spec.stdlib == "all":
+            sel = replace(sel, chosen=sel.chosen | {n for n, m in mods.items()
+                                                    if m.origin == "stdlib"})
+        return with_load_time(sel, spec, comp, target)
     # none: only what CPython cannot start without
-    chosen = {n for n, m in mods.items() if m.origin == "app"}
+    chosen = {n for n in mods if mods[n].origin == "app"}
     chosen |= {n for n in mods if needed_to_start(n, target)}
     tops, forced = package_tops(spec, cands)
     for inc in list(spec.include) + tops:
@@ -301,5 +301,16 @@ def select(spec, cands, comp, target, knowledge):
     for dist in forced:
         mods[dist.module.name] = dist.module
         chosen.add(dist.module.name)
+    # with --stdlib none, everything chosen may be what start-up reads
     return Selection(candidates=mods, chosen=frozenset(chosen), fs_packages=spec.fs_packages,
-                     dists=tuple(forced))
+                     dists=tuple(forced), load_time=frozenset(chosen))
+
+
+def with_load_time(sel, spec, comp, target):
+    """sel with load_time: the chosen modules start-up imports (what
+    --compress lazy leaves uncompressed)."""
+    try:
+        eager = load_time(spec, sel.candidates, comp, target)
+    except SyntaxError as e:
+        raise syntax_error(e) from None
+    return replace(sel, load_time=frozenset(eager) & sel.chosen)

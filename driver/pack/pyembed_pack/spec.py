@@ -34,7 +34,7 @@ class BuildSpec:
     run_module: Optional[str]         # --run-module NAME
     run_code: Optional[str]           # --run-code CODE
     stdlib: str                       # "all", "traced" or "none"
-    trace: str                        # "all" or "load-time"
+    trace: str                        # "app", "all" or "load-time"
     include: Tuple[str, ...]          # --include MODULE
     exclude: Tuple[str, ...]          # --exclude PATTERN (fnmatch)
     site_packages: Tuple[str, ...]    # --site-packages DIR: traced into, absolute
@@ -67,6 +67,8 @@ class BuildSpec:
     quiet: bool
     verbose: bool
     progress: bool                    # a progress counter (stderr is a terminal)
+    full_exit: bool = False           # --full-exit: Py_FinalizeEx, not the quick exit
+    compress_lazy: bool = False       # compress what start-up does not import
     extension_filter: str = "all"     # all, minimal, no-libraries, no-copyleft
     extensions_in_memory: bool = True  # extension modules may load from memory
     stdlib_data: bool = True          # data files of stdlib packages

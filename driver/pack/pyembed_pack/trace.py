@@ -22,6 +22,11 @@ from .deps import TEST_PARTS, is_test_module
 # runpy: libpyembed/runmain.c.)
 BOOT_MODULES = ["encodings", "codecs", "io", "abc", "os", "stat", "traceback",
                 "linecache", "tokenize"]
+# What CPython itself imports before the entry point runs (python -I -S):
+# with the entry module's load-time imports, never compressed by default
+# (3.13+ also import linecache: run_command registers its source there).
+START_MODULES = ["encodings", "encodings.aliases", "encodings.utf_8", "encodings.ascii",
+                 "encodings.latin_1", "codecs", "io", "abc"]
 
 # What a python command line (--python-argv) needs besides: -m runs runpy,
 # and python's defaults import site.
@@ -95,6 +100,7 @@ class Tracer:
         self.known = set(target.builtins) | set(target.frozen)
         self.out = Trace()
         self.todo = []
+        self.load_time_only = spec.trace == "load-time"  # follow only load-time imports
         # held-back packages that --include brought back: what they import
         # of the held-back set comes back too (tkinter needs _tkinter)
         self.released = {n.split(".")[0] for n in spec.include
@@ -139,7 +145,7 @@ class Tracer:
             self.push(parent, name)
         if m.kind not in ("module", "package"):
             return
-        load_time_only = self.spec.trace == "load-time"
+        load_time_only = self.load_time_only
         for imp in self.comp.imports(m):
             imp_name, level, fromlist, at_load, kind = (list(imp) + ["import"])[:5]
             if kind == "file":
@@ -215,10 +221,32 @@ def roots(spec, mods, target, packages=()):
 def trace(spec, mods, comp, target, site=None, held=None, knowledge=None, packages=()):
     """The Trace for --stdlib traced: what the entry point, the boot set,
     --include and --package reach, plus sysconfig's data module (imported
-    by a computed name). SyntaxError propagates (selection.py reports it)."""
+    by a computed name). With --trace app (the default) the imports inside
+    functions are followed for what the app reaches, but only the load-time
+    imports of the boot set's own modules. SyntaxError propagates
+    (selection.py reports it)."""
     tracer = Tracer(spec, mods, comp, target, site, held, knowledge)
-    out = tracer.run(roots(spec, mods, target, packages))
+    start = roots(spec, mods, target, packages)
+    if spec.trace == "app":
+        tracer.run([r for r in start if r[1] != BOOT])
+        tracer.load_time_only = True
+        out = tracer.run([r for r in start if r[1] == BOOT])
+        tracer.load_time_only = False
+    else:
+        out = tracer.run(start)
     if "sysconfig" in out.names:  # imports its data module by a computed name
         extra = [(n, "sysconfig") for n in mods if n.startswith("_sysconfigdata_")]
         out = tracer.run(extra)
     return out
+
+
+def load_time(spec, mods, comp, target):
+    """The modules imported when CPython starts and the entry point loads
+    (not by imports inside functions): what start-up reads. SyntaxError
+    propagates."""
+    start = START_MODULES + (["linecache"] if target.version >= (3, 13) else [])
+    tracer = Tracer(spec, mods, comp, target)
+    tracer.load_time_only = True
+    todo = [(n, BOOT) for n in start if n in mods]
+    todo += [r for r in roots(spec, mods, target) if r[1] == ENTRY]
+    return with_parents(tracer.run(todo).names, mods)

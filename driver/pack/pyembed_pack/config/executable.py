@@ -5,8 +5,8 @@ import os
 from .errors import EvalError, did_you_mean
 from .files import FileManifest
 from .resources import Resource, Resources, module_source
-from .settings import Settings, f_bool, f_choice, unsupported, want_bool, want_module_name, \
-    want_str, want_strs
+from .settings import Settings, f_bool, f_choice, unsupported, want_bool, want_choice, \
+    want_module_name, want_str, want_strs
 from .values import Object, SDict, SList, type_name
 
 
@@ -22,6 +22,13 @@ def exe_tcl(self, name, v):
         return None
     want_str(name, v)
     unsupported(name, "tcl/tk files are not packed (tkinter is left out)")
+
+
+def exe_compress(self, name, v):
+    """compress: True (= "all"), False (= "none"), "all", "lazy" or "none"."""
+    if isinstance(v, bool):
+        return "all" if v else "none"
+    return want_choice(name, v, ("all", "lazy", "none"))
 
 
 def exe_driver(self, name, v):
@@ -42,8 +49,8 @@ class Executable(Settings):
         "windows_runtime_dlls_mode": ("when-present", f_choice("never", "when-present",
                                                                 "always")),
         "windows_subsystem": ("console", lambda s, n, v: want_str(n, v)),
-        "compress": (False, f_bool),
-        "strip": (False, f_bool),
+        "compress": ("lazy", exe_compress),
+        "strip": (True, f_bool),
         "driver": (None, exe_driver),
     }
     ATTRS = tuple(FIELDS)

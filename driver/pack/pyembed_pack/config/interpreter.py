@@ -95,6 +95,7 @@ class InterpreterConfig(Settings):
         "x_options": (None, cfg_empty_list(NOT_RUNTIME)),
         "warn_options": (None, cfg_empty_list(NOT_RUNTIME)),
         "fast_exit": (False, f_bool),
+        "full_exit": (False, f_bool),
         "allocator_tracking": (False, f_bool),
         "parse_argv": (False, f_bool),
     }

@@ -51,6 +51,15 @@ def allocator(exe, linked):
     return runtime, domains, debug
 
 
+def exit_mode(exe):
+    """full_exit, which fast_exit excludes (as --fast-exit / --full-exit)."""
+    cfg = exe.config.values
+    if cfg["fast_exit"] and cfg["full_exit"]:
+        raise fail(exe.config, "full_exit", exe, "fast_exit and full_exit are both set; an "
+                   "executable exits one way")
+    return cfg["full_exit"]
+
+
 def bytecode_levels(exe):
     """(optimize, packed levels) from optimization_level and the policy's
     bytecode_optimize_level_* (unset: just optimization_level)."""
@@ -144,8 +153,9 @@ def executable_spec(exe, command, output, opts):
         pip_args=pip_args, fs_packages=tuple(dict(exe.policy.fs_packages).items()),
         resources_location=prefix_of(pol["resources_location"]),
         resources_fallback=prefix_of(pol["resources_location_fallback"]) or "lib",
-        sources=sources(exe), optimize=optimize, compress=exe.values["compress"],
-        strip=exe.values["strip"], driver=exe.values["driver"], fast_exit=cfg["fast_exit"],
+        sources=sources(exe), optimize=optimize, compress=exe.values["compress"] == "all",
+        compress_lazy=exe.values["compress"] == "lazy", strip=exe.values["strip"],
+        driver=exe.values["driver"], fast_exit=cfg["fast_exit"], full_exit=exit_mode(exe),
         allocator=alloc, allocator_domains=domains, allocator_debug=alloc_debug,
         allocator_tracking=cfg["allocator_tracking"], distribution=distribution, distribution_sha256=sha256,
         python=python, stdlib_dir=opts.stdlib_dir if exe.dist.kind == "host" else None,

@@ -40,7 +40,8 @@ def toolchain_id():
 def cache_key(src, recipe):
     h = hashlib.sha256()
     for part in (RECIPE_VERSION, src.identity, recipe.key(), toolchain_id(),
-                 "\n".join(modules.EXTRA_SETUP.get(src.minor, []))):
+                 "\n".join(modules.EXTRA_SETUP.get(src.minor, [])),
+                 " ".join(modules.freeze_boot(src.minor)) if recipe.freeze_boot else ""):
         h.update(part.encode() + b"\0")
     return h.hexdigest()
 

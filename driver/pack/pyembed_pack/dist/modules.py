@@ -50,6 +50,22 @@ BUNDLED_LIBS = {
     "expat": "MIT",                   # Modules/expat (unused: system expat)
 }
 
+# Modules every packed program imports at start, frozen into the
+# distribution's libpython (`dist build`, unless --no-freeze-boot): start-up
+# then reads no bytecode for them (3.11 and 3.12 also deep-freeze them into
+# static code objects). CPython freezes abc, codecs, io, os, … itself;
+# its own list leaves encodings out only to keep its build log short.
+# 3.13+'s -c/run_command registers its source in linecache.
+FREEZE_BOOT = ["<encodings>", "encodings.aliases", "encodings.utf_8"]  # <pkg>: a package
+FREEZE_BOOT_313 = ["linecache"]
+
+
+def freeze_boot(minor):
+    """The boot modules dist build adds to CPython's frozen list for minor."""
+    extra = FREEZE_BOOT_313 if tuple(map(int, minor.split("."))) >= (3, 13) else []
+    return FREEZE_BOOT + extra
+
+
 # Modules CPython 3.11 builds only with setup.py (as shared libraries): as
 # built-ins they need Setup lines of their own, with the flags setup.py
 # would find on Debian 12 (libffi has ffi_prep_cif_var, _prep_closure_loc
