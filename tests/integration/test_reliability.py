@@ -441,9 +441,13 @@ class PackMistakeTest(harness.PackTestCase):
         self.assertExited(r, 1)
         self.assertEqual(r.stderr, f"pyembed-pack: {self.out}: Is a directory\n")
         self.assertEqual(os.listdir(self.out), [])
-        out = os.path.join(self.tmp, "no", "such", "dir", "out")
-        self.assertMistake(self.build("--run-module", "m", out=out),
-                           out + ": No such file or directory", out=out)
+        afile = os.path.join(self.tmp, "afile")
+        with open(afile, "w") as f:
+            f.write("x")
+        out = os.path.join(afile, "out")  # a missing directory is made; a file is not one
+        r = self.build("--run-module", "m", out=out)
+        self.assertExited(r, 1)
+        self.assertEqual(r.stderr, f"pyembed-pack: {afile}: File exists\n")
         ro = os.path.join(self.tmp, "ro")
         os.mkdir(ro)
         subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", ro], check=True)
