@@ -2,33 +2,33 @@
  * extload.c — loading extension modules whose shared library is in memory.
  *
  * The policy: the bytes go to an anonymous in-memory file (Linux: a memfd,
- * platform_linux.c) or, when there is none or its pages cannot be mapped
- * executable, to a file in a private 0700 directory, deleted right after
- * dlopen. CPython's own _imp.create_dynamic then dlopens that path, so
- * single- and multi-phase init behave exactly as for files. In-memory
- * files stay open for the process's life: glibc matches already-loaded
- * libraries by path name, so a reused /proc/self/fd/N would alias an
- * earlier library. Nothing here searches the current directory.
+ * platform_linux.c) or, when there is none, it cannot be opened by name
+ * (no /proc) or its pages cannot be mapped executable, to a file in the
+ * process's private directory (tempdir.c: 0700, mkdtemp, locked), deleted
+ * right after dlopen. CPython's own _imp.create_dynamic then dlopens that
+ * path, so single- and multi-phase init behave exactly as for files. The
+ * in-memory file is closed once loaded: its name is never given to the
+ * loader twice, so no later library can alias it. When both ways fail the
+ * ImportError names the module and both reasons. Nothing here searches
+ * the current directory.
  */
 #include "importer_int.h"
 #include "platform_int.h"
+#include "tempdir_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char tempdir[256]; /* private directory, "" until first needed */
 static unsigned temp_serial;
 
 void pyembed__ext_cleanup(void)
 {
-    if (tempdir[0]) {
-        rmdir(tempdir);
-        tempdir[0] = 0;
-    }
+    pyembed__tempdir_remove();
 }
 
 /* Writes all len bytes to fd. 0 ok, -1 errno set. */
@@ -47,55 +47,97 @@ static int write_all(int fd, const char *p, size_t len)
 }
 
 /* An in-memory file holding the library (platform_int.h), with path set
- * to the name dlopen opens it by. -1 if unusable: none, or not mappable
- * executable. */
+ * to the name dlopen opens it by. -1 if unusable (none, not openable by
+ * name, or not mappable executable), with the reason in why. */
 static int via_memfd(const char *name, const void *so, size_t len, char *path,
-                     size_t pathlen)
+                     size_t pathlen, char *why, size_t whylen)
 {
     int fd = pyembed__platform_memfile(name, path, pathlen);
     if (fd < 0)
+        return snprintf(why, whylen, "in-memory file: %s", strerror(errno)), -1;
+    if (write_all(fd, so, len)) {
+        snprintf(why, whylen, "in-memory file: %s", strerror(errno));
+        close(fd);
         return -1;
-    if (write_all(fd, so, len) || !pyembed__platform_exec_mappable(fd)) {
+    }
+    if (!pyembed__platform_exec_mappable(fd)) {
+        snprintf(why, whylen, "in-memory file: cannot be mapped executable");
         close(fd);
         return -1;
     }
     return fd;
 }
 
-/* Creates the private temporary directory once (mode 0700). */
-static int make_tempdir(void)
+/* Creates the file path in the private directory (O_EXCL, O_NOFOLLOW,
+ * 0700); makes a new directory once if the current one vanished (another
+ * process took it for a leftover). fd, or -1 errno set. */
+static int create_temp(char *path, size_t pathlen, char *dir, size_t dirlen)
 {
-    const char *base = getenv("TMPDIR");
-    if (tempdir[0])
-        return 0;
-    if (!base || base[0] != '/' || strlen(base) > 200)
-        base = "/tmp";
-    snprintf(tempdir, sizeof tempdir, "%s/pyembed-XXXXXX", base);
-    if (!mkdtemp(tempdir)) {
-        tempdir[0] = 0;
-        return -1;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int fd;
+        if (pyembed__tempdir_get(dir, dirlen))
+            return -1;
+        snprintf(path, pathlen, "%s/ext-%u.so", dir, temp_serial++);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700);
+        if (fd >= 0 || errno != ENOENT)
+            return fd;
+        pyembed__tempdir_forget();
     }
-    return 0;
+    return -1;
 }
 
-/* Writes the library to a fresh file in the private directory (O_EXCL,
- * O_NOFOLLOW, 0700). 0 ok with path set, -1 errno set. */
-static int via_tempfile(const void *so, size_t len, char *path, size_t pathlen)
+/* Writes the library to a fresh file in the private directory. 0 ok with
+ * path set; -1 with the reason appended to why. */
+static int via_tempfile(const void *so, size_t len, char *path, size_t pathlen, char *why,
+                        size_t whylen)
 {
-    int fd;
-    if (make_tempdir())
-        return -1;
-    snprintf(path, pathlen, "%s/ext-%u.so", tempdir, temp_serial++);
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700);
-    if (fd < 0)
-        return -1;
-    if (write_all(fd, so, len) || close(fd)) {
-        int e = errno;
+    char dir[256] = "";
+    size_t used = strlen(why);
+    int fd = create_temp(path, pathlen, dir, sizeof dir);
+    if (fd >= 0 && !write_all(fd, so, len) && !close(fd))
+        return 0;
+    snprintf(why + used, whylen - used, "%sprivate temporary directory %s: %s",
+             used ? "; " : "", dir, strerror(errno));
+    if (fd >= 0) {
+        close(fd);
         unlink(path);
-        errno = e;
-        return -1;
     }
-    return 0;
+    return -1;
+}
+
+/* Raises ImportError for module spec (name and path set): why it could
+ * not be loaded from memory. Returns NULL. */
+static PyObject *load_failed(PyObject *spec, const char *why)
+{
+    PyObject *name = PyObject_GetAttrString(spec, "name");
+    PyObject *msg = name ? PyUnicode_FromFormat("cannot load extension module '%U' from "
+                                                "memory: %s", name, why) : NULL;
+    if (msg)
+        PyErr_SetImportError(msg, name, Py_None);
+    Py_XDECREF(msg);
+    Py_XDECREF(name);
+    return NULL;
+}
+
+/* Replaces the ImportError set by dlopen of the fallback file with one
+ * naming the module, why memory was not used (why) and dlopen's reason
+ * (a noexec $TMPDIR). Returns NULL. */
+static PyObject *dlopen_failed(PyObject *spec, char *why, size_t whylen)
+{
+    PyObject *type, *value, *tb, *msg;
+    const char *s;
+    size_t used = strlen(why);
+    PyErr_Fetch(&type, &value, &tb);
+    msg = value ? PyObject_Str(value) : NULL;
+    s = msg ? PyUnicode_AsUTF8(msg) : NULL;
+    snprintf(why + used, whylen - used, "%sprivate temporary directory: %s", used ? "; " : "",
+             s ? s : "dlopen failed");
+    Py_XDECREF(msg);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    PyErr_Clear();
+    return load_failed(spec, why);
 }
 
 /* Calls _imp.create_dynamic with a spec whose origin is path, then points
@@ -133,28 +175,46 @@ static PyObject *create_path(PyObject *spec, const char *path)
 
 PyObject *pyembed__ext_create(PyObject *spec, const void *so, size_t len, int mode)
 {
-    char path[320];
+    char path[320], why[600] = "";
     int fd = -1;
     PyObject *m;
     if (mode != PYEMBED_EXTLOAD_TEMPDIR)
-        fd = via_memfd("pyembed-ext", so, len, path, sizeof path);
-    if (fd < 0) {
-        if (mode == PYEMBED_EXTLOAD_MEMFD)
-            return PyErr_Format(PyExc_ImportError, "pyembed: memfd for extension "
-                                "module unavailable or not executable");
-        if (via_tempfile(so, len, path, sizeof path))
-            return PyErr_SetFromErrno(PyExc_ImportError);
-    }
+        fd = via_memfd("pyembed-ext", so, len, path, sizeof path, why, sizeof why);
+    if (fd < 0 && mode == PYEMBED_EXTLOAD_MEMFD)
+        return load_failed(spec, why); /* the tempdir fallback is off */
+    if (fd < 0 && via_tempfile(so, len, path, sizeof path, why, sizeof why))
+        return load_failed(spec, why);
     m = create_path(spec, path);
-    if (fd < 0) {
+    if (fd >= 0)
+        close(fd); /* loaded (dlopen maps it) or not: never named again */
+    else
         unlink(path); /* dlopen holds its own mapping now */
-        /* the lazily created tempdir is removed at interpreter free */
-    }
-    /* on success the memfd stays open on purpose (see the file comment) */
-    if (fd >= 0 && !m)
-        close(fd);
+    if (!m && fd < 0 && PyErr_ExceptionMatches(PyExc_ImportError))
+        return dlopen_failed(spec, why, sizeof why);
     return m;
 }
+
+/* clean_temp(directory=None): removes what ended processes left of their
+ * private directories under directory (default $TMPDIR, else /tmp);
+ * returns how many (tempdir.c says which count). */
+static PyObject *py_clean_temp(PyObject *self, PyObject *args)
+{
+    const char *base = NULL;
+    int n;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "|z:clean_temp", &base))
+        return NULL;
+    if (!base)
+        base = getenv("TMPDIR") && getenv("TMPDIR")[0] == '/' ? getenv("TMPDIR") : "/tmp";
+    if ((n = pyembed__tempdir_clean(base)) < 0)
+        return PyErr_SetFromErrnoWithFilename(PyExc_OSError, base);
+    return PyLong_FromLong(n);
+}
+
+PyMethodDef pyembed__ext_clean_def = {
+    "clean_temp", py_clean_temp, METH_VARARGS,
+    "clean_temp(directory=None): removes the private directories that ended\n"
+    "processes left under directory (default $TMPDIR, else /tmp); returns how many."};
 
 PyObject *pyembed__ext_load_field(Finder *f, PyObject *spec,
                                   const packrs_resource *res,

@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-static PyMethodDef functions[8]; /* filled from the defs of each file */
+static PyMethodDef functions[10]; /* filled from the defs of each file */
 
 /* The interpreter whose blob sub-interpreters import from (one per
  * process; set when the importer is first installed). */
@@ -22,17 +22,18 @@ static pyembed_interp *installed_for;
 
 static struct PyModuleDef runtime_module_def = {
     PyModuleDef_HEAD_INIT, "_pyembed",
-    "pyembed runtime: the in-memory importer for packed resources, and the\n"
-    "allocator statistics (alloc_stats).", -1,
+    "pyembed runtime: the in-memory importer for packed resources, the\n"
+    "allocator statistics (alloc_stats) and clean_temp.", -1,
     functions, NULL, NULL, NULL, NULL};
 
 PyObject *pyembed__module_init(void)
 {
     PyObject *m;
-    size_t n = 1;
+    size_t n = 2;
     functions[0] = pyembed__excepthook_def;
-    for (const PyMethodDef *d = pyembed__alloc_methods; d->ml_name && n < 7; d++)
-        functions[n++] = *d; /* functions[7] stays the sentinel */
+    functions[1] = pyembed__ext_clean_def;
+    for (const PyMethodDef *d = pyembed__alloc_methods; d->ml_name && n < 9; d++)
+        functions[n++] = *d; /* functions[9] stays the sentinel */
     if (PyType_Ready(&pyembed__FinderType) < 0 || PyType_Ready(&pyembed__PathEntryType) < 0)
         return NULL;
     if (!(m = PyModule_Create(&runtime_module_def)))

@@ -9,13 +9,17 @@
 
 #include <stddef.h>
 
-/* Absolute path of the running executable as a malloc'd string; when the
- * system cannot tell, a path that still opens it. NULL: out of memory. */
+/* Absolute path of the running executable as a malloc'd string (also
+ * without /proc: the path it was started by); when the system cannot
+ * tell, a path that still opens it. NULL: out of memory. */
 char *pyembed__platform_exe_path(void);
 
 /* An anonymous in-memory file called name (close-on-exec); path receives
- * a file name by which dlopen() opens it. Returns its fd, or -1 when the
- * platform has no such files or they cannot be made. */
+ * a file name by which dlopen() opens it, never one given before in this
+ * process (the loader matches loaded libraries by name), so the caller
+ * may close fd once the library is loaded. Returns its fd, or -1 with
+ * errno set when the platform has no such files, they cannot be made or
+ * cannot be opened by name (/proc not mounted, descriptor numbers used up). */
 int pyembed__platform_memfile(const char *name, char *path, size_t pathlen);
 
 /* 1 when the pages of file fd can be mapped executable (a memfd on a

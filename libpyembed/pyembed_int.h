@@ -8,27 +8,7 @@
 
 #include "packrs.h"
 #include "pyembed.h"
-
-/* Name of the resource holding pyembed's own metadata (docs/runtime.md).
- * '@' cannot start a module name, so it never collides with one. */
-#define PYEMBED_META_RESOURCE "@pyembed"
-
-/* Run configuration and facts read from the blob's "@pyembed" resource. */
-typedef struct pyembed_meta {
-    long python_magic;   /* PyImport_GetMagicNumber() of the packer; -1 */
-    int run;             /* enum pyembed_run */
-    char *run_module;
-    char *run_code;      /* from the resource's SOURCE field */
-    int optimize, isolated, site_import, filesystem_importer, sys_frozen;
-    int alloc_backend;   /* enum pyembed_alloc_backend; -1: not known here */
-    unsigned alloc_domains;
-    int alloc_debug, alloc_tracking;
-    char alloc_bad[48];  /* the allocator value not understood ("" if none) */
-    int fast_exit;
-    int parse_argv;      /* pyembed-pack --python-argv */
-    char *tcl_library, *tk_library; /* relative to origin (tkinter) */
-    int full_exit;       /* 1: Py_FinalizeEx even on the run-to-exit path */
-} pyembed_meta;
+#include "meta_int.h"
 
 /* What the allocator set-up does (alloc.c), resolved from the config. */
 typedef struct pyembed_alloc_plan {
@@ -109,7 +89,6 @@ void pyembed__config_free_modules(pyembed_interp *it);
 int pyembed__module_name_ok(const char *s);
 /* meta.c: reads "@pyembed" from it->reader into it->meta (absent is ok). */
 int pyembed__meta_load(pyembed_interp *it);
-void pyembed__meta_clear(pyembed_meta *m);
 /* childcmd.c: decides whether it's argv is the app's or a python
  * command line (multiprocessing's re-executions; with parse_argv any
  * argv starting with one of python's options): 1 python's (it->python_cmdline set, or
@@ -149,6 +128,8 @@ PyObject *pyembed__ext_create(PyObject *spec, const void *so, size_t len,
                               int mode);
 /* extload.c: removes the private temporary directory, if one was made. */
 void pyembed__ext_cleanup(void);
+/* extload.c: _pyembed.clean_temp (leftover private directories). */
+extern PyMethodDef pyembed__ext_clean_def;
 
 /* excepthook.c: _pyembed.excepthook, showing packed sources in tracebacks. */
 extern PyMethodDef pyembed__excepthook_def;

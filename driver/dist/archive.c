@@ -5,7 +5,8 @@
  * without names, modes 0755/0644, single-threaded compression — two equal
  * trees give byte-identical archives. Extraction treats the archive as
  * hostile: every name is checked before libarchive sees it (relative, no
- * '..', not empty), links must resolve inside the destination, only
+ * '..', not empty), links must resolve inside the destination (each
+ * lexically as it comes, all of them through each other at the end), only
  * files, directories and links are accepted, and declared and actual
  * sizes are bounded. libarchive's secure flags stay on as a second line.
  */
@@ -293,14 +294,107 @@ static int link_inside(const char *name, const char *target)
     return 1;
 }
 
+/* 1 when name (a path below root) stays inside root with every symbolic
+ * link on its way followed as the kernel would (at most 40 of them): the
+ * lexical check of each link alone misses a link through another link
+ * ("s -> .", "t -> s/.."). A missing component is taken lexically. */
+static int resolves_inside(const char *root, const char *name)
+{
+    char todo[2 * MAX_NAME + 2], done[2 * MAX_NAME + 2], full[PATH_MAX], target[MAX_NAME];
+    size_t dlen = 0;
+    int hops = 0;
+    char *p = todo;
+    if (snprintf(todo, sizeof todo, "%s", name) >= (int)sizeof todo)
+        return 0;
+    done[0] = 0;
+    while (*p) {
+        size_t len = strcspn(p, "/"), old = dlen;
+        char *next = p + len + (p[len] == '/');
+        ssize_t n;
+        if (len == 2 && p[0] == '.' && p[1] == '.') {
+            if (dlen == 0)
+                return 0;
+            while (dlen && done[dlen - 1] != '/')
+                dlen--;
+            dlen -= dlen > 0;
+            done[dlen] = 0;
+        } else if (len && !(len == 1 && p[0] == '.')) {
+            if (dlen + len + 2 > sizeof done)
+                return 0;
+            if (dlen)
+                done[dlen++] = '/';
+            memcpy(done + dlen, p, len);
+            done[dlen += len] = 0;
+            if (snprintf(full, sizeof full, "%s/%s", root, done) >= (int)sizeof full)
+                return 0;
+            if ((n = readlink(full, target, sizeof target - 1)) >= 0) {
+                char rest[2 * MAX_NAME + 2];
+                target[n] = 0;
+                if (target[0] == '/' || ++hops > 40 ||
+                    snprintf(rest, sizeof rest, "%s/%s", target, next) >= (int)sizeof rest)
+                    return 0;
+                strcpy(todo, rest);
+                done[dlen = old] = 0;
+                p = todo;
+                continue;
+            }
+        }
+        p = next;
+    }
+    return 1;
+}
+
 typedef struct reader {
     struct archive *in, *out;
     const char *dest;
     const dist_limits *lim;
     uint64_t total, entries;
+    char **links;          /* names of the link entries extracted */
+    size_t nlinks, links_cap;
     char *err;
     size_t errlen;
 } reader;
+
+/* Remembers link entry name, checked once every entry is out. */
+static int remember_link(reader *r, const char *name)
+{
+    if (r->nlinks == r->links_cap) {
+        size_t cap = r->links_cap ? r->links_cap * 2 : 16;
+        char **grown = realloc(r->links, cap * sizeof *grown);
+        if (!grown)
+            return fail(r->err, r->errlen, DIST_ENOMEM, "out of memory");
+        r->links = grown;
+        r->links_cap = cap;
+    }
+    if (!(r->links[r->nlinks] = strdup(name)))
+        return fail(r->err, r->errlen, DIST_ENOMEM, "out of memory");
+    r->nlinks++;
+    return DIST_OK;
+}
+
+/* Every link extracted (a symbolic link, or a hard link, which may be one
+ * to a symbolic link) must resolve inside the destination as the tree is
+ * now; those that do not are removed, and the first is reported. */
+static int check_links(reader *r)
+{
+    int rc = DIST_OK;
+    char full[PATH_MAX], parent[MAX_NAME];
+    for (size_t i = 0; i < r->nlinks; i++) {
+        const char *slash = strrchr(r->links[i], '/');
+        if (resolves_inside(r->dest, r->links[i]))
+            continue;
+        /* unlink by a name whose directories are all inside */
+        snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - r->links[i]) : 0,
+                 r->links[i]);
+        if ((!parent[0] || resolves_inside(r->dest, parent)) &&
+            snprintf(full, sizeof full, "%s/%s", r->dest, r->links[i]) < (int)sizeof full)
+            unlink(full);
+        if (rc == DIST_OK)
+            rc = fail(r->err, r->errlen, DIST_EHOSTILE, "'%s': link resolves outside the "
+                      "archive (through other links)", r->links[i]);
+    }
+    return rc;
+}
 
 /* Checks entry e (name already cleaned) against the policy. */
 static int check_entry(reader *r, struct archive_entry *e, const char *name)
@@ -405,6 +499,8 @@ static int extract_entry(reader *r, struct archive_entry *e)
     if (archive_write_finish_entry(r->out) != ARCHIVE_OK)
         return fail(r->err, r->errlen, DIST_EIO, "'%s': %s", name,
                     archive_error_string(r->out));
+    if (archive_entry_hardlink(e) || archive_entry_filetype(e) == AE_IFLNK)
+        return remember_link(r, name);
     return DIST_OK;
 }
 
@@ -435,9 +531,9 @@ int dist_archive_extract(const char *path, const char *dest, const dist_limits *
                          char *err, size_t errlen)
 {
     char real[PATH_MAX];
-    reader r = {NULL, NULL, real, lim, 0, 0, err, errlen};
+    reader r = {NULL, NULL, real, lim, 0, 0, NULL, 0, 0, err, errlen};
     struct archive_entry *e;
-    int rc, st = ARCHIVE_EOF;
+    int rc, links_rc, st = ARCHIVE_EOF;
     /* libarchive refuses symlinks anywhere in a path: resolve dest's own */
     if (!realpath(dest, real))
         return fail(err, errlen, DIST_EIO, "%s: %s", dest, strerror(errno));
@@ -458,8 +554,13 @@ int dist_archive_extract(const char *path, const char *dest, const dist_limits *
         rc = fail(err, errlen, DIST_EFORMAT, "%s: empty archive", path);
     if (archive_write_close(r.out) != ARCHIVE_OK && rc == DIST_OK)
         rc = fail(err, errlen, DIST_EIO, "%s: %s", dest, archive_error_string(r.out));
+    links_rc = check_links(&r); /* after a failure too: no link out is left */
+    rc = rc == DIST_OK ? links_rc : rc;
     archive_write_free(r.out);
     archive_read_free(r.in);
+    while (r.nlinks)
+        free(r.links[--r.nlinks]);
+    free(r.links);
     return rc;
 }
 

@@ -25,6 +25,7 @@ static void usage(void)
             "       pyembed-pack dist build|list|info|clear   Python distributions\n"
             "       pyembed-pack inspect FILE [--json]\n"
             "       pyembed-pack verify FILE\n"
+            "       pyembed-pack clean-temp [--dir DIR]   leftovers of killed programs\n"
             "Run 'pyembed-pack build --help' for the options; docs/config.md for\n"
             "pyembed.bzl.\n");
 }
@@ -51,7 +52,8 @@ static int search_path(char *out, size_t n)
 
 /* The commands the Python package implements. */
 static const char *const packer_commands[] = {
-    "build", "blob", "dist", "inspect", "run", "list-targets", "init-config-file", NULL,
+    "build", "blob", "dist", "inspect", "run", "list-targets", "init-config-file",
+    "clean-temp", NULL,
 };
 
 /* 1 when cmd is one of packer_commands. */

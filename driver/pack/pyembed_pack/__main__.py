@@ -1,7 +1,7 @@
 """`pyembed-pack CMD ARGS`: run by pack_main.c as `python -m pyembed_pack
 CMD ARGS` in pyembed-pack's interpreter. build -o / blob: the flag-only
 build (cli.py); build without -o, run, list-targets, init-config-file: a
-config file's targets (config/commands.py); dist; inspect.
+config file's targets (config/commands.py); dist; inspect; clean-temp.
 
 Exit statuses: 0 built; 1 and one line `pyembed-pack: MESSAGE` for what
 the user can fix (PackError, OSError); 2 from argparse for malformed
@@ -44,6 +44,29 @@ def crash_if_asked():
 CONFIG_COMMANDS = ("run", "list-targets", "init-config-file")
 
 
+def clean_temp(argv):
+    """`pyembed-pack clean-temp [--dir DIR] [-q]`: removes the private
+    directories that packed programs killed by a signal left under DIR
+    (default $TMPDIR, else /tmp); live programs' ones stay."""
+    import argparse
+    import _pyembed  # the runtime packed programs use (libpyembed/tempdir.c)
+    p = argparse.ArgumentParser(prog="pyembed-pack clean-temp", description=clean_temp.__doc__)
+    p.add_argument("--dir", help="where to look (default $TMPDIR, else /tmp)")
+    p.add_argument("-q", "--quiet", action="store_true")
+    ns = p.parse_args(argv)
+    where = ns.dir or (os.environ.get("TMPDIR") if os.environ.get("TMPDIR", "").startswith("/")
+                       else "/tmp")
+    try:
+        n = _pyembed.clean_temp(where)
+    except OSError as e:
+        print(f"pyembed-pack: clean-temp: {describe(e)}", file=sys.stderr)
+        return 1
+    if not ns.quiet:
+        print(f"pyembed-pack: removed {n} leftover director{'y' if n == 1 else 'ies'} "
+              f"from {where}")
+    return 0
+
+
 def main(argv):
     """Runs `pyembed-pack CMD ARGS` (argv = [CMD, ARGS...]); returns the
     exit status (see the module doc)."""
@@ -51,6 +74,8 @@ def main(argv):
         if argv and argv[0] == "dist":
             from .dist import cli as dist_cli
             return dist_cli.main(argv[1:])
+        if argv and argv[0] == "clean-temp":
+            return clean_temp(argv[1:])
         if argv and argv[0] == "inspect":
             from . import inspect_exe
             return inspect_exe.main(argv[1:])
@@ -66,9 +91,17 @@ def main(argv):
         crash_if_asked()
         build.run(spec, target)
     except (PackError, OSError) as e:
-        print(f"pyembed-pack: {e}", file=sys.stderr)
+        print(f"pyembed-pack: {describe(e)}", file=sys.stderr)
         return 1
     return 0
+
+
+def describe(e):
+    """One line for PackError or OSError e: an OSError as `FILE: why`,
+    not Python's `[Errno N] why: 'FILE'`."""
+    if isinstance(e, OSError) and e.strerror and e.filename is not None:
+        return f"{os.fsdecode(e.filename)}: {e.strerror}"
+    return str(e)
 
 
 if __name__ == "__main__":

@@ -2,18 +2,24 @@
 
 The target compiles (target.compile_module: canonical marshal bytes plus
 the module's import statements); results are cached on disk under
-$XDG_CACHE_HOME/pyembed/bytecode-c2-<magic>/ by a hash of magic, optimize
-level, path and source, and remembered per module for the build."""
+$XDG_CACHE_HOME/pyembed/bytecode-c3sum-<magic>/ by a hash of magic, optimize
+level, path and source, and remembered per module for the build. Each
+entry starts with the SHA-256 of the rest: a damaged entry (a crash while
+writing, a disk error, someone's edit) is noticed, warned about once and
+rebuilt, never packed."""
 import hashlib
 import json
 import os
+import sys
 
 from .errors import syntax_error
 from .fsutil import atomic_write, read
 
 # c2: canonical marshal; import lists carry at_load; c3: and a kind
-# (import, dynamic, file: in_target.code_imports_of)
-CACHE_FORMAT = "bytecode-c3-"
+# (import, dynamic, file: in_target.code_imports_of); c3sum: entries
+# checksummed
+CACHE_FORMAT = "bytecode-c3sum-"
+_warned = []
 
 
 def cache_dir(target, cache_root):
@@ -25,9 +31,31 @@ def store(path, data):
     """Writes a cache entry; a cache that cannot be written is not fatal."""
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        atomic_write(path, data, 0o600)
+        atomic_write(path, hashlib.sha256(data).digest() + data, 0o600)
     except OSError:
         pass
+
+
+def load(path):
+    """The data of the cache entry at path; None when there is none or it
+    is damaged (then a warning, once per build, and the caller rebuilds)."""
+    try:
+        entry = read(path)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        return damaged(path, e.strerror)
+    if len(entry) < 32 or hashlib.sha256(entry[32:]).digest() != entry[:32]:
+        return damaged(path, "checksum mismatch")
+    return entry[32:]
+
+
+def damaged(path, why):
+    if not _warned:
+        _warned.append(path)
+        print(f"pyembed-pack: warning: {path}: damaged cache entry ({why}): rebuilt",
+              file=sys.stderr)
+    return None
 
 
 class ModuleCompiler:
@@ -76,9 +104,10 @@ class ModuleCompiler:
 
     def _bytecode(self, m, rel, key, cached):
         """Reads m's bytecode from the cache, else compiles and stores it."""
-        if cached and os.path.exists(cached):
+        data = cached and load(cached)
+        if data is not None:
             self.hits.add(key)
-            return read(cached)
+            return data
         self.misses.add(key)
         try:
             data, imports = self.target.compile_module(m.source(), rel, self.optimize)
@@ -102,9 +131,12 @@ class ModuleCompiler:
 
     def _imports(self, m, cached):
         """m's import list from the cache, else from its bytecode."""
-        if cached and os.path.exists(cached + ".imports"):
-            with open(cached + ".imports") as f:
-                return json.load(f)
+        entry = cached and load(cached + ".imports")
+        if entry is not None:
+            try:
+                return json.loads(entry)
+            except ValueError:
+                damaged(cached + ".imports", "not JSON")
         data = self.bytecode(m)  # a compile leaves the import list in self.fresh
         found = self.fresh.pop(m.name, None)
         if data is None:

@@ -93,7 +93,10 @@ def compile_module(source, rel, optimize):
     rel (the module's path below its root) as co_filename. SyntaxError
     propagates. Canonical: independent of this process's state, so builds
     are reproducible whatever the cache held."""
-    code = compile(source, rel, "exec", dont_inherit=True, optimize=optimize)
+    try:
+        code = compile(source, rel, "exec", dont_inherit=True, optimize=optimize)
+    except ValueError as e:  # NUL bytes before 3.12 (a SyntaxError since)
+        raise SyntaxError(str(e), (rel, 1, 1, None)) from None
     return canonical(marshal.dumps(code)), code_imports_of(code)
 
 

@@ -70,3 +70,10 @@ def char_col(text, byte_col):
     if text is None:
         return byte_col + 1
     return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace")) + 1
+
+
+def exhausted(e):
+    """The message for RecursionError or MemoryError e in an evaluation."""
+    if isinstance(e, RecursionError):
+        return "nested too deeply (expressions, statements or values)"
+    return "out of memory evaluating this file"

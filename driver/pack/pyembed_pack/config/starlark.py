@@ -15,7 +15,7 @@ import os
 from .builtins import UNIVERSE
 from .check import CheckError, check
 from .compile import Budget, Compiler
-from .errors import EvalError, StarlarkError, char_col
+from .errors import EvalError, StarlarkError, char_col, exhausted
 from .values import UNBOUND, Frame, freeze
 
 
@@ -52,6 +52,8 @@ def parse(text, display):
         raise StarlarkError(display, line, e.offset or 1, msg, src) from None
     except ValueError as e:  # e.g. source with NUL bytes
         raise StarlarkError(display, 1, 1, str(e)) from None
+    except (RecursionError, MemoryError):  # e.g. 5000 unary minus signs in a row
+        raise StarlarkError(display, 1, 1, "expression nested too deeply") from None
 
 
 class Evaluation:
@@ -75,6 +77,14 @@ class Evaluation:
     def exec_text(self, text, path, display):
         """Parses, checks, compiles and runs text; returns its frozen Module."""
         tree = parse(text, display)
+        try:
+            return self._exec_tree(tree, text, path, display)
+        except (RecursionError, MemoryError) as e:
+            # a tree or value too deep for Python's own recursion (which the
+            # checker and compiler use), or a runaway size
+            raise StarlarkError(display, 1, 1, exhausted(e)) from None
+
+    def _exec_tree(self, tree, text, path, display):
         try:
             scope = check(tree, self.predeclared)
         except CheckError as e:

@@ -8,7 +8,7 @@ is reported and the others still resolve and build.
 import sys
 
 from ..errors import PackError
-from .errors import EvalError, StarlarkError, did_you_mean
+from .errors import EvalError, StarlarkError, did_you_mean, exhausted
 from .values import Builtin, Function, SList, call, type_name
 
 
@@ -132,6 +132,8 @@ class Registry:
                 t.value = call(t.fn, args, {})
             except EvalError as e:
                 raise t.where.error(f"target '{name}': {e}") from None
+            except (RecursionError, MemoryError) as e:
+                raise t.where.error(f"target '{name}': {exhausted(e)}") from None
             t.state = "done"
             return t.value
         finally:

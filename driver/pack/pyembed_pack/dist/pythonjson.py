@@ -3,6 +3,7 @@ python-build-standalone layout. We write format 8 and read formats 7 and 8
 (the fields that moved between them are normalised by Distribution)."""
 import json
 import os
+import re
 
 from ..errors import PackError
 
@@ -96,40 +97,176 @@ def write_doc(facts, info, recipe, triple, crt, origin, left_out, licenses):
     }
 
 
+class Checker:
+    """Typed reads of a PYTHON.json document nobody vouches for: each read
+    names its key in the PackError when the value has the wrong shape, so
+    what Distribution keeps has the types its users rely on."""
+
+    def __init__(self, root):
+        self.where = f"{root}/PYTHON.json"
+
+    def fail(self, key, want):
+        key = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in key)
+        raise PackError(f"{self.where}: {key}: expected {want}")
+
+    def get(self, obj, key, path, kinds, default, want):
+        """obj[key] (default when absent or null), which must be of kinds.
+        A null becomes the default in obj too: the document's users read
+        it with obj.get(key, default)."""
+        value = obj.get(key)
+        if value is None:
+            if key in obj:
+                obj[key] = default
+            return default
+        if not isinstance(value, kinds) or (kinds is int and isinstance(value, bool)):
+            self.fail(path + key, want)
+        return value
+
+    def text(self, obj, key, path="", default=""):
+        value = self.get(obj, key, path, str, default, "a string")
+        if value is not None:
+            self.encodable(value, path + key)
+        return value
+
+    def encodable(self, value, key):
+        """PackError for a str that cannot be written as UTF-8 (a lone
+        surrogate from a \\uDXXX escape) or holds a NUL."""
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            self.fail(key, "UTF-8 text")
+        if "\0" in value:
+            self.fail(key, "text without NUL")
+
+    def rel(self, value, key):
+        """value, a path relative to the distribution root that stays
+        inside it (no absolute path, no '..')."""
+        if not isinstance(value, str) or not value:
+            self.fail(key, "a relative path")
+        self.encodable(value, key)
+        if value.startswith("/") or ".." in value.split("/"):
+            self.fail(key, f"a relative path inside the distribution, not {value[:80]!r}")
+        return value
+
+    def opt_rel(self, obj, key, path=""):
+        value = obj.get(key)
+        return None if value is None else self.rel(value, path + key)
+
+    def texts(self, obj, key, path=""):
+        value = self.get(obj, key, path, list, [], "a list of strings")
+        for i, v in enumerate(value):
+            if not isinstance(v, str):
+                self.fail(f"{path}{key}[{i}]", "a string")
+            self.encodable(v, f"{path}{key}[{i}]")
+        return value
+
+    def rels(self, obj, key, path=""):
+        value = self.get(obj, key, path, list, [], "a list of relative paths")
+        return [self.rel(v, f"{path}{key}[{i}]") for i, v in enumerate(value)]
+
+    def obj(self, obj, key, path=""):
+        return self.get(obj, key, path, dict, {}, "an object")
+
+    def links(self, obj, key, path):
+        """A list of link objects: {"name", "system"} or {"path_static"}."""
+        out = self.get(obj, key, path, list, [], "a list of link objects")
+        for i, link in enumerate(out):
+            where = f"{path}{key}[{i}]."
+            if not isinstance(link, dict):
+                self.fail(where[:-1], "an object")
+            self.opt_rel(link, "path_static", where)
+            self.text(link, "name", where)
+            if not (link.get("path_static") or link.get("name")) and link.get("system"):
+                self.fail(where + "name", "a library name")
+        return out
+
+    def extensions(self, info):
+        """build_info.extensions: {name: [variant, ...]}; a variant has
+        init_fn (a C name), objs and links."""
+        exts = self.obj(info, "extensions", "build_info.")
+        for name, variants in exts.items():
+            where = f"build_info.extensions.{name[:80]}"
+            if not all(p.isascii() and p.isidentifier() for p in name.split(".")):
+                self.fail(where, "a module name")  # it goes into C source (link.py)
+            if not isinstance(variants, list):
+                self.fail(where, "a list of variants")
+            for i, v in enumerate(variants):
+                vw = f"{where}[{i}]."
+                if not isinstance(v, dict):
+                    self.fail(vw[:-1], "an object")
+                fn = self.text(v, "init_fn", vw)
+                if not (fn.isascii() and fn.isidentifier()):  # C source too
+                    self.fail(vw + "init_fn", "a C function name")
+                self.rels(v, "objs", vw)
+                self.links(v, "links", vw)
+        return exts
+
+    def version(self, doc):
+        """The format version, "7" or 7 style."""
+        value = doc.get("version")
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise PackError(f"{self.where}: no format version")
+        try:
+            return int(value)
+        except ValueError:
+            raise PackError(f"{self.where}: no format version") from None
+
+
+VERSION_RE = re.compile(r"[0-9]+\.[0-9]+(\.[0-9]+[0-9A-Za-z+.]*)?")
+MINOR_RE = re.compile(r"[0-9]+\.[0-9]+")
+
+
 class Distribution:
-    """A distribution directory (the one holding PYTHON.json), read-only."""
+    """A distribution directory (the one holding PYTHON.json), read-only.
+    Every attribute has been type-checked (Checker): a document of another
+    shape is a PackError here, never a surprise later."""
 
     def __init__(self, root, doc):
         self.root, self.doc = root, doc
-        try:
-            self.format = int(doc["version"])
-        except (KeyError, ValueError):
-            raise PackError(f"{root}/PYTHON.json: no format version") from None
+        c = Checker(root)
+        self.format = c.version(doc)
         if self.format not in READ_VERSIONS:
             raise PackError(f"{root}/PYTHON.json: format version {self.format} is not "
                             f"supported (this tool reads {', '.join(map(str, READ_VERSIONS))})")
-        info = doc.get("build_info") or {}
-        core = info.get("core") or {}
+        info = c.obj(doc, "build_info")
+        core = c.obj(info, "core", "build_info.")
         self.build_info = info
-        self.python_version = doc["python_version"]
-        self.minor = doc.get("python_major_minor_version") or ".".join(
+        self.python_version = c.text(doc, "python_version")
+        if not VERSION_RE.fullmatch(self.python_version):
+            c.fail("python_version", "a version such as 3.13.9")
+        self.minor = c.text(doc, "python_major_minor_version") or ".".join(
             self.python_version.split(".")[:2])
-        self.triple = doc.get("target_triple", "")
-        self.build_options = doc.get("build_options") or doc.get("optimizations") or ""
-        self.link_mode = doc.get("libpython_link_mode") or doc.get("link_mode") or "static"
-        self.object_format = info.get("object_file_format") or doc.get("object_file_format") or "elf"
-        self.extension_loading = (doc.get("python_extension_module_loading")
-                                  or doc.get("extension_module_loading") or [])
-        self.crt_features = doc.get("crt_features", [])
-        self.magic = doc.get("python_bytecode_magic_number")
-        self.suffixes = doc.get("python_suffixes", {})
-        self.paths = doc.get("python_paths", {})
-        self.licenses = doc.get("licenses", [])
-        self.extensions = info.get("extensions", {})
-        self.inittab_object = core.get("inittab_object") or doc.get("inittab_object")
-        self.inittab_source = core.get("inittab_source") or doc.get("inittab_source")
-        self.inittab_cflags = core.get("inittab_cflags") or doc.get("inittab_cflags") or []
-        self.inittab_template = core.get("pyembed_inittab_template")
+        if not MINOR_RE.fullmatch(self.minor):
+            c.fail("python_major_minor_version", "a version such as 3.13")
+        self.triple = c.text(doc, "target_triple")
+        self.build_options = c.text(doc, "build_options") or c.text(doc, "optimizations")
+        self.link_mode = c.text(doc, "libpython_link_mode") or c.text(doc, "link_mode") \
+            or "static"
+        self.object_format = c.text(info, "object_file_format", "build_info.") or \
+            c.text(doc, "object_file_format") or "elf"
+        self.extension_loading = (c.texts(doc, "python_extension_module_loading")
+                                  or c.texts(doc, "extension_module_loading"))
+        self.crt_features = c.texts(doc, "crt_features")
+        self.magic = c.text(doc, "python_bytecode_magic_number", default=None)
+        self.suffixes = c.obj(doc, "python_suffixes")
+        for key in self.suffixes:
+            c.texts(self.suffixes, key, "python_suffixes.")
+        self.paths = c.obj(doc, "python_paths")
+        for key in self.paths:
+            c.rel(self.paths[key], "python_paths." + key)
+        c.text(doc, "python_platform_tag")
+        c.rel(doc.get("python_exe"), "python_exe")
+        self.licenses = c.texts(doc, "licenses")
+        self.extensions = c.extensions(info)
+        c.rels(core, "objs", "build_info.core.")
+        c.links(core, "links", "build_info.core.")
+        self.inittab_object = c.opt_rel(core, "inittab_object", "build_info.core.") or \
+            c.opt_rel(doc, "inittab_object")
+        self.inittab_source = c.opt_rel(core, "inittab_source", "build_info.core.") or \
+            c.opt_rel(doc, "inittab_source")
+        self.inittab_cflags = c.texts(core, "inittab_cflags", "build_info.core.") or \
+            c.texts(doc, "inittab_cflags")
+        self.inittab_template = c.opt_rel(core, "pyembed_inittab_template", "build_info.core.")
         self.core = core
 
     def path(self, rel):
@@ -177,8 +314,10 @@ def read(path):
     try:
         with open(os.path.join(root, "PYTHON.json"), encoding="utf-8") as f:
             doc = json.load(f)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError) as e:  # UnicodeDecodeError is a ValueError
         raise PackError(f"{root}/PYTHON.json: {e}") from None
+    except RecursionError:
+        raise PackError(f"{root}/PYTHON.json: nested too deeply") from None
     if not isinstance(doc, dict):
         raise PackError(f"{root}/PYTHON.json: not a JSON object")
     return Distribution(root, doc)
