@@ -232,11 +232,15 @@ class PackerTest(PackTestCase):
         env = dict(self.pack_env, PYEMBED_PACK_TEST_CRASH="1")
         r = run(self.pack_cmd("build", out, "--module-path", APP, "--run-module", "tinyapp"),
                 env=env, timeout=harness.BUILD_TIMEOUT)
-        self.assertExited(r, 1)
+        self.assertExited(r, 2)  # a bug, not a user mistake (1)
         self.assertIn("Traceback (most recent call last):\n", r.stderr)
         self.assertNotIn("<string>", r.stderr)
-        self.assertTrue(r.stderr.endswith(
-            "RuntimeError: internal error requested by PYEMBED_PACK_TEST_CRASH=1\n"), r)
+        report = r.stderr.splitlines()[-1]
+        self.assertIn("RuntimeError: internal error requested by PYEMBED_PACK_TEST_CRASH=1\n"
+                      "pyembed-pack: internal error at __main__.py:", r.stderr)
+        self.assertRegex(report, r"^pyembed-pack: internal error at __main__\.py:\d+ in "
+                         r"crash_if_asked \(RuntimeError\): this is a bug in pyembed-pack; "
+                         r"please report it", r)
         frames = self.FRAME.findall(r.stderr)
         packer = [f for f in frames if "pyembed_pack" in f[0]]
         self.assertGreaterEqual(len(packer), 2, r)

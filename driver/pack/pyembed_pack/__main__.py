@@ -5,8 +5,9 @@ config file's targets (config/commands.py); dist; inspect; clean-temp.
 
 Exit statuses: 0 built; 1 and one line `pyembed-pack: MESSAGE` for what
 the user can fix (PackError, OSError); 2 from argparse for malformed
-arguments. Anything else is a bug in the packer: it propagates, and the
-interpreter prints its traceback (with these files' names) and exits 1.
+arguments. Anything else is a bug in the packer: its traceback (with
+these files' names), one line naming the file and line and asking for a
+bug report, and status 2 (internal_error).
 """
 import os
 import sys
@@ -93,7 +94,22 @@ def main(argv):
     except (PackError, OSError) as e:
         print(f"pyembed-pack: {describe(e)}", file=sys.stderr)
         return 1
+    except Exception as e:  # a bug of ours: the traceback, where, and a plea
+        return internal_error(e)
     return 0
+
+
+def internal_error(e):
+    """Reports exception e, which no user input should cause: its
+    traceback (for the report), then one line naming the file and line
+    where it was raised; returns exit status 2."""
+    import traceback
+    traceback.print_exc()
+    last = traceback.extract_tb(e.__traceback__)[-1]
+    print(f"pyembed-pack: internal error at {os.path.basename(last.filename)}:{last.lineno} "
+          f"in {last.name} ({type(e).__name__}): this is a bug in pyembed-pack; please "
+          "report it with the command line and the traceback above", file=sys.stderr)
+    return 2
 
 
 def describe(e):
