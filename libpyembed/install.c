@@ -183,26 +183,44 @@ int pyembed__encodings_shim_hide(pyembed_interp *it)
  * in between, exec puts the packed one back. One import at a time (GIL). */
 static PyObject *shim_spec;
 
+/* The spec FrozenImporter (of module bootstrap) gives "encodings": a new
+ * reference, None when libpython does not freeze it, NULL on error. */
+static PyObject *frozen_encodings(PyObject *bootstrap)
+{
+    PyObject *fi = PyObject_GetAttrString(bootstrap, "FrozenImporter"), *spec;
+    if (!fi)
+        return NULL;
+    spec = PyObject_CallMethod(fi, "find_spec", "sO", "encodings", Py_None);
+    Py_DECREF(fi);
+    return spec;
+}
+
 /* Py_mod_create: the packed "encodings", loaded through the packed
  * importer (not through the import system again, which would find this
- * shim first); a new reference, or NULL with an exception set. */
+ * shim first), or libpython's frozen one where the packed importer defers
+ * to it (a distribution with frozen boot modules); a new reference, or
+ * NULL with an exception set. */
 static PyObject *shim_create(PyObject *spec, PyModuleDef *def)
 {
     PyObject *f = packed_finder(), *packed, *bootstrap, *mod = NULL;
     (void)spec, (void)def;
-    if (!f || !(packed = PyObject_CallMethod(f, "find_spec", "sO", "encodings", Py_None)))
+    if (!f || !(bootstrap = PyImport_ImportModule("_frozen_importlib")))
         return NULL;
+    packed = PyObject_CallMethod(f, "find_spec", "sO", "encodings", Py_None);
     if (packed == Py_None) {
         Py_DECREF(packed);
-        return PyErr_Format(PyExc_ImportError, "pyembed: 'encodings' is not packed");
+        packed = frozen_encodings(bootstrap);
     }
-    if ((bootstrap = PyImport_ImportModule("_frozen_importlib"))) {
+    if (packed == Py_None) {
+        Py_CLEAR(packed);
+        PyErr_SetString(PyExc_ImportError, "pyembed: 'encodings' is not packed");
+    }
+    if (packed)
         mod = PyObject_CallMethod(bootstrap, "_load", "O", packed);
-        Py_DECREF(bootstrap);
-    }
+    Py_DECREF(bootstrap);
     Py_XSETREF(shim_spec, mod ? packed : NULL);
     if (!mod)
-        Py_DECREF(packed);
+        Py_XDECREF(packed);
     return mod;
 }
 

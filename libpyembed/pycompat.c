@@ -29,6 +29,8 @@
  */
 #include "pycompat_int.h"
 
+#include <string.h>
+
 #if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030F0000
 #error "libpyembed supports CPython 3.11 to 3.14: see the top of libpyembed/pycompat.c"
 #endif
@@ -273,4 +275,17 @@ void pyembed__compat_exit_dict_clear(PyObject *module_dict)
 void pyembed__compat_exit_modules_by_index(void)
 {
     CLEAR_MODULES_BY_INDEX(_PyInterpreterState_GET());
+}
+
+int pyembed__compat_libpython_freezes(const char *name)
+{
+    /* 3.11-3.14: the bootstrap and stdlib tables (pycore_import.h, exported
+     * data), then an embedder's own PyImport_FrozenModules */
+    const struct _frozen *tables[] = {_PyImport_FrozenBootstrap, _PyImport_FrozenStdlib,
+                                      PyImport_FrozenModules};
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
+        for (const struct _frozen *p = tables[i]; p && p->name; p++)
+            if (strcmp(p->name, name) == 0)
+                return 1;
+    return 0;
 }

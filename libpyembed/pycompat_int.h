@@ -33,6 +33,9 @@ int pyembed__compat_sigint_exit_flag(int set, int value);
 /* 1 when str s equals the ASCII string ascii, else 0; never fails. */
 int pyembed__compat_str_is(PyObject *s, const char *ascii);
 
+/* 1 when libpython has module name frozen (callable before
+ * initialisation). */
+int pyembed__compat_libpython_freezes(const char *name);
 /* New frozenset of the modules frozen into libpython (imp: _imp). */
 PyObject *pyembed__compat_frozen_names(PyObject *imp);
 /* Makes root the directory FrozenImporter derives frozen stdlib modules'

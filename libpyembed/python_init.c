@@ -323,13 +323,16 @@ static int tcl_env(pyembed_interp *it)
     return PYEMBED_OK;
 }
 
-/* 1 when it's blob packs encodings (the shim serves only that one: a
- * blob without it imports the stdlib's from disk). */
+/* 1 when it's blob serves encodings: it packs it (a blob without it
+ * imports the stdlib's from disk) and libpython does not freeze it (an
+ * own-built distribution with frozen boot modules: FrozenImporter serves
+ * it, and a built-in of the same name would shadow that). The shim is
+ * for that case only. */
 static int blob_has_encodings(pyembed_interp *it)
 {
     packrs_resource res;
     return it->reader && packrs_reader_find(it->reader, "encodings", 9, &res) == PACKRS_OK &&
-           (res.kind & PACKRS_KIND_PACKAGE);
+           (res.kind & PACKRS_KIND_PACKAGE) && !pyembed__compat_libpython_freezes("encodings");
 }
 
 int pyembed__python_init(pyembed_interp *it)
