@@ -25,8 +25,19 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* What the standard library's re-executions run with -c. */
-#define MP_CODE_PREFIX "from multiprocessing."
+/* How the code the standard library's re-executions run with -c begins
+ * (3.13+'s forkserver imports sys first, for its sys_argv). */
+static const char *const mp_code_prefixes[] = {"from multiprocessing.",
+                                               "import sys; from multiprocessing."};
+
+/* 1 when code is one of the standard library's re-execution commands. */
+static int is_mp_code(const char *code)
+{
+    for (size_t i = 0; i < sizeof mp_code_prefixes / sizeof *mp_code_prefixes; i++)
+        if (!strncmp(code, mp_code_prefixes[i], strlen(mp_code_prefixes[i])))
+            return 1;
+    return 0;
+}
 
 /* 1 for an interpreter flag as subprocess._args_from_interpreter_flags()
  * writes them; *takes_value when the next argument is its value. */
@@ -87,8 +98,7 @@ static int is_stdlib_child(const pyembed_interp *it)
     int i = 1, takes;
     while (i < it->cfg.argc && is_python_flag(it->argv[i], &takes))
         i += 1 + takes;
-    return i + 1 < it->cfg.argc && !strcmp(it->argv[i], "-c") &&
-           !strncmp(it->argv[i + 1], MP_CODE_PREFIX, sizeof MP_CODE_PREFIX - 1);
+    return i + 1 < it->cfg.argc && !strcmp(it->argv[i], "-c") && is_mp_code(it->argv[i + 1]);
 }
 
 /* 1 when a names a file or directory: python3 would run it as a script. */
