@@ -24,7 +24,7 @@ class Recipe:
     """How to build: the options that change the result (part of the key)."""
 
     def __init__(self, lto=False, pgo=False, include_copyleft=False, opt="-O2",
-                 freeze_boot=True):
+                 freeze_boot=False):
         self.lto, self.pgo, self.include_copyleft, self.opt = lto, pgo, include_copyleft, opt
         self.freeze_boot = freeze_boot
 
@@ -34,7 +34,8 @@ class Recipe:
 
     def key(self):
         return (f"opt={self.opt};lto={int(self.lto)};pgo={int(self.pgo)};"
-                f"copyleft={int(self.include_copyleft)};freeze_boot={int(self.freeze_boot)}")
+                f"copyleft={int(self.include_copyleft)}" +
+                (";freeze_boot=1" if self.freeze_boot else ""))
 
     def configure_args(self, prefix):
         args = [f"--prefix={prefix}", "--disable-shared", "--with-system-expat",

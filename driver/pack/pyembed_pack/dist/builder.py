@@ -39,9 +39,11 @@ def toolchain_id():
 
 def cache_key(src, recipe):
     h = hashlib.sha256()
-    for part in (RECIPE_VERSION, src.identity, recipe.key(), toolchain_id(),
-                 "\n".join(modules.EXTRA_SETUP.get(src.minor, [])),
-                 " ".join(modules.freeze_boot(src.minor)) if recipe.freeze_boot else ""):
+    parts = [RECIPE_VERSION, src.identity, recipe.key(), toolchain_id(),
+             "\n".join(modules.EXTRA_SETUP.get(src.minor, []))]
+    if recipe.freeze_boot:  # absent otherwise: the key of a build before the option
+        parts.append(" ".join(modules.freeze_boot(src.minor)))
+    for part in parts:
         h.update(part.encode() + b"\0")
     return h.hexdigest()
 

@@ -25,8 +25,11 @@ def parser():
     b.add_argument("--lto", action="store_true", help="link-time optimisation")
     b.add_argument("--pgo", action="store_true",
                    help="profile-guided optimisation (runs the test suite: slow)")
-    b.add_argument("--no-freeze-boot", action="store_true",
-                   help="do not freeze the boot modules (encodings, …) into libpython")
+    b.add_argument("--freeze-boot", action="store_true",
+                   help="also freeze the boot modules (encodings, its aliases and utf_8; "
+                        "linecache on 3.13+) into libpython (start-up unmarshals none of "
+                        "them; opt-in until the packed runtime serves frozen encodings and "
+                        "linecache as it serves packed ones)")
     b.add_argument("--include-copyleft", action="store_true",
                    help="also build modules whose libraries are copyleft (readline, gdbm)")
     b.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
@@ -54,7 +57,7 @@ def do_build(ns, log):
     if ns.jobs < 1:
         raise PackError("--jobs must be at least 1")
     recipe = build.Recipe(lto=ns.lto, pgo=ns.pgo, include_copyleft=ns.include_copyleft,
-                          freeze_boot=not ns.no_freeze_boot)
+                          freeze_boot=ns.freeze_boot)
     from .. import elf as elfmod
 
     class Elf:

@@ -51,7 +51,7 @@ BUNDLED_LIBS = {
 }
 
 # Modules every packed program imports at start, frozen into the
-# distribution's libpython (`dist build`, unless --no-freeze-boot): start-up
+# distribution's libpython (`dist build --freeze-boot`): start-up
 # then reads no bytecode for them (3.11 and 3.12 also deep-freeze them into
 # static code objects). CPython freezes abc, codecs, io, os, … itself;
 # its own list leaves encodings out only to keep its build log short.
