@@ -321,7 +321,14 @@ class MetadataTest(PackagesTestCase):
         exe = self.build_exe(self.tmp, "metaapp", "--module-path", APPS, "--run-module", "metaapp",
                              "--site-packages", site, "--package", "fixture-pkg",
                              "--package", "fixture_dep", "--in-memory-package", "fixturepkg")
-        self.assertOutput(self.run_exe(exe), METADATA)
+        expected = METADATA
+        if int(CACHE_TAG.split("-")[1]) >= 312:
+            # 3.12+'s files() drops the paths locate() cannot find: an
+            # installed package's sources are not packed (only its bytecode)
+            expected = METADATA.replace(
+                "'fixturepkg/__init__.py', 'fixturepkg/cli.py', ", "").replace(
+                "'fixturepkg/plugins/__init__.py', 'fixturepkg/plugins/text.py', ", "")
+        self.assertOutput(self.run_exe(exe), expected)
 
     def test_pip_install_failure_is_reported(self):
         out = os.path.join(self.tmp, "never")
