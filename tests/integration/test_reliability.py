@@ -335,6 +335,8 @@ class ReliabilityTest(RelappCase):
         r = run(["app é", "info"], cwd=self.tmp, env=dict(self.env(), PATH=odd + ":/bin"))
         self.assertIn("executable " + exe + "\n", r.stdout)
 
+    @unittest.skipIf(DISTRIBUTION, "a copy of a distribution's python outside its tree has "
+                     "no standard library: no reference run")
     def test_deleted_while_running(self):
         """Lazy imports (an extension module too) keep working; spawn
         children fail as python's do when sys.executable is gone."""
@@ -401,6 +403,7 @@ class PackMistakeTest(harness.PackTestCase):
         r = self.build("--run-module", "dang")
         self.assertMistake(r, "--run-module dang: no such module in the module paths")
 
+    @unittest.skipIf(DISTRIBUTION, "the unprivileged user cannot read root's distribution store")
     def test_unreadable_module(self):
         os.chmod(self.class_tmp, 0o755)
         os.chmod(self.tmp, 0o777)
@@ -426,7 +429,9 @@ class PackMistakeTest(harness.PackTestCase):
         self.assertMistake(r, os.path.join(self.app, "enc.py") + ":1: invalid syntax")
         self.write("enc.py", "x = 1\0\n")
         r = self.build("--run-module", "enc")
-        self.assertMistake(r, os.path.join(self.app, "enc.py") + ":1: source code string "
+        # 3.12+'s compile() reports null bytes without a line
+        line = ":1" if harness.CACHE_TAG == "cpython-311" else ""
+        self.assertMistake(r, os.path.join(self.app, "enc.py") + line + ": source code string "
                            "cannot contain null bytes")
 
     def test_missing_module_path(self):

@@ -7,5 +7,7 @@ class PackError(Exception):
 
 
 def syntax_error(e):
-    """The PackError 'path:line: message' reporting SyntaxError e."""
-    return PackError(f"{e.filename}:{e.lineno}: {e.msg}")
+    """The PackError 'path:line: message' reporting SyntaxError e ('path:
+    message' when it has no line, as 3.12+'s null-byte error)."""
+    where = f"{e.filename}:{e.lineno}" if e.lineno is not None else f"{e.filename}"
+    return PackError(f"{where}: {e.msg}")
