@@ -13,8 +13,10 @@
  * modules are torn down as finalize_modules does: sys.modules emptied,
  * garbage collected, every module dict wiped newest first, then sys and
  * builtins — so __del__ methods, weakref finalizers, buffered files,
- * tempfiles and sqlite connections are finalised as by python. Then it
- * calls exit(), which runs C atexit handlers and flushes C stdio. Not
+ * tempfiles and sqlite connections are finalised as by python — unless
+ * the heap is inert (inert.c: no object whose destruction could run a
+ * finaliser or touch anything outside the process), when the teardown
+ * and its collections are skipped as unobservable. Then it calls exit(), which runs C atexit handlers and flushes C stdio. Not
  * repeated from the freeing part: clearing other (daemon) threads' states,
  * the interpreter's own references (codec registry, os.register_at_fork
  * callbacks, audit hooks) and pending calls.
@@ -283,10 +285,12 @@ static void finish_exit(void)
     pyembed__compat_exit_set_finalizing();
     flush_failed = flush_std_files() < 0;
     pyembed__compat_exit_signal_fini();
-    PyGC_Collect();
-    pyembed__compat_exit_import_fini();
-    finalize_modules();
-    flush_failed |= flush_std_files() < 0;
+    if (!pyembed__heap_inert(NULL, 0)) {
+        PyGC_Collect();
+        pyembed__compat_exit_import_fini();
+        finalize_modules();
+        flush_failed |= flush_std_files() < 0;
+    }
     pyembed__ext_cleanup();
     exit(flush_failed ? 120 : exit_status);
 }

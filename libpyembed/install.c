@@ -29,9 +29,10 @@ static struct PyModuleDef runtime_module_def = {
 PyObject *pyembed__module_init(void)
 {
     PyObject *m;
-    size_t n = 2;
+    size_t n = 3;
     functions[0] = pyembed__excepthook_def;
     functions[1] = pyembed__ext_clean_def;
+    functions[2] = pyembed__inert_def;
     for (const PyMethodDef *d = pyembed__alloc_methods; d->ml_name && n < 9; d++)
         functions[n++] = *d; /* functions[9] stays the sentinel */
     if (PyType_Ready(&pyembed__FinderType) < 0 || PyType_Ready(&pyembed__PathEntryType) < 0)

@@ -239,6 +239,29 @@ void pyembed__compat_exit_gc(void)
     _PyGC_CollectNoFail(PyThreadState_Get()); /* even with gc disabled */
 }
 
+int pyembed__compat_gc_each(int (*fn)(PyObject *op, void *arg), void *arg)
+{
+    struct _gc_runtime_state *gc = &_PyInterpreterState_GET()->gc;
+    int rc = 0, was_enabled = PyGC_Disable();
+    for (int g = 0; g < NUM_GENERATIONS && !rc; g++) {
+        PyGC_Head *head = &gc->generations[g].head;
+        /* the next node is read after fn: fn's own objects come and go */
+        for (PyGC_Head *p = _PyGCHead_NEXT(head); p != head && !rc; p = _PyGCHead_NEXT(p))
+            rc = fn((PyObject *)(p + 1), arg);
+    }
+    if (was_enabled)
+        PyGC_Enable();
+    return rc;
+}
+
+int pyembed__compat_gc_observed(void)
+{
+    struct _gc_runtime_state *gc = &_PyInterpreterState_GET()->gc;
+    PyGC_Head *frozen = &gc->permanent_generation.head;
+    return gc->debug != 0 || _PyGCHead_NEXT(frozen) != frozen ||
+           (gc->callbacks && (!PyList_Check(gc->callbacks) || PyList_GET_SIZE(gc->callbacks) > 0));
+}
+
 PyObject *pyembed__compat_weakref_get(PyObject *ref)
 {
 #if PY_VERSION_HEX < 0x030D0000

@@ -71,6 +71,15 @@ PyObject *pyembed__compat_exit_builtins(void);
 PyObject *pyembed__compat_exit_sysdict(void);
 /* A full garbage collection, even with gc disabled (_PyGC_CollectNoFail). */
 void pyembed__compat_exit_gc(void);
+/* Calls fn(op, arg) for every object the collector tracks, in every
+ * generation, with collections held off; stops at and returns the first
+ * nonzero result (0 when all returned 0). fn may create and free
+ * objects of its own but not untrack others. */
+int pyembed__compat_gc_each(int (*fn)(PyObject *op, void *arg), void *arg);
+/* 1 when running the collector could be observed beyond finalisers:
+ * gc.callbacks is not empty, debug flags are set, or objects were
+ * frozen out of its generations (gc.freeze); else 0. */
+int pyembed__compat_gc_observed(void);
 /* New reference to weakref ref's object, or NULL (no exception) if dead. */
 PyObject *pyembed__compat_weakref_get(PyObject *ref);
 /* The builtins dict as initialisation left it (borrowed). */

@@ -68,6 +68,13 @@ int pyembed__fail_python(pyembed_interp *it, const char *what);
  * not be made is not an error (the traceback is then ""). */
 int pyembed__fail_exception(pyembed_interp *it, const char *what);
 
+/* inert.c: 1 when tearing the interpreter down now could run no
+ * finaliser and touch nothing outside the process (see inert.c), else 0
+ * with the first reason in why (if whylen > 0). Needs the GIL. */
+int pyembed__heap_inert(char *why, size_t whylen);
+/* inert.c: _pyembed._exit_teardown_reason(). */
+extern PyMethodDef pyembed__inert_def;
+
 /* fastexit.c: after the entry module ended (finished_ok) or raised,
  * exits the process without finalising objects if the outcome is a plain
  * exit status; returns -1 (exception pending) otherwise. */

@@ -240,16 +240,19 @@ static int preinit(pyembed_interp *it)
  * importlib is set up afresh (test.support's import_fresh_module). */
 static PyObject *frozen_file(PyObject *root, PyObject *m)
 {
-    PyObject *spec, *name, *rel = NULL, *file = NULL;
-    if (!PyModule_Check(m) || PyObject_HasAttrString(m, "__file__") ||
-        !(spec = PyObject_GetAttrString(m, "__spec__")))
+    PyObject *spec, *name, *rel = NULL, *file = NULL, *d;
+    /* the module's dict, not getattr: no AttributeError made per module */
+    if (!PyModule_Check(m) || !(d = PyModule_GetDict(m)) ||
+        PyDict_GetItemString(d, "__file__") || !(spec = PyDict_GetItemString(d, "__spec__")) ||
+        spec == Py_None)
         return PyErr_Clear(), NULL;
+    Py_INCREF(spec);
     name = pyembed__compat_frozen_source_name(spec);
     if (name)
         rel = PyObject_CallMethod(name, "replace", "ss", ".", "/");
     if (rel)
         file = PyUnicode_FromFormat("%U/%U%s", root, rel,
-                                    PyObject_HasAttrString(m, "__path__") ? "/__init__.py" : ".py");
+                                    PyDict_GetItemString(d, "__path__") ? "/__init__.py" : ".py");
     if (file)
         pyembed__compat_frozen_set_filename(spec, file);
     PyErr_Clear();

@@ -1,6 +1,7 @@
 """What finalisation does that a program can observe: the packed app's
 default quick exit (and --full-exit) against python3.11, case by case
-(fixtures/app/exitobs.py). --fast-exit is not compared: it skips __del__
+(fixtures/app/exitobs.py), and when the quick exit may skip module
+teardown (fixtures/app/exitverdict.py). --fast-exit is not compared: it skips __del__
 by design."""
 import os
 import tempfile
@@ -113,6 +114,55 @@ class ExitObservablesTest(PackTestCase):
                 ref = reference("exitobs", ["buffered", s], cwd=self.tmp, stdout=full)
                 self.assertEqual(packed.returncode, ref.returncode, (packed, ref))
                 self.assertEqual(packed.returncode, 120, packed)
+
+
+class TeardownVerdictTest(PackTestCase):
+    """The quick exit skips module teardown only when no finaliser could
+    run (libpyembed/inert.c): fixtures/app/exitverdict.py prints the
+    verdict from its last atexit callback."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.exe = cls.build_app("exitverdict", "--run-module", "exitverdict")
+
+    def verdict(self, case):
+        r = run([self.exe, case, os.path.join(self.tmp, case + ".out")], cwd=self.tmp)
+        self.assertExited(r, 0)
+        lines = [s for s in r.stdout.splitlines() if s.startswith("teardown: ")]
+        self.assertEqual(len(lines), 1, r)
+        return lines[0][len("teardown: "):], r
+
+    def test_plain_and_stdlib_heaps_skip_teardown(self):
+        for case in ("plain", "stdlib", "generator-unstarted"):
+            self.assertEqual(self.verdict(case)[0], "None", case)
+
+    def test_same_output_as_python_when_skipped(self):
+        packed = run([self.exe, "stdlib"], cwd=self.tmp)
+        ref = reference("exitverdict", ["stdlib"], cwd=self.tmp)
+        self.assertSameRun(packed, ref, compare_stdout=False)
+        drop = lambda out: [s for s in out.splitlines() if not s.startswith("teardown: ")]
+        self.assertEqual(drop(packed.stdout), drop(ref.stdout))
+        self.assertEqual(packed.stderr, ref.stderr)
+
+    def test_anything_that_could_run_a_finaliser_keeps_teardown(self):
+        cases = {"file": "_io.", "del": "finaliser (__del__) of WithDel",
+                 "weakref-callback": "weakref", "finalize": "weakref",
+                 "generator": "generator", "coroutine": "coroutine",
+                 "sqlite": "sqlite3.Connection", "socket": "finaliser (__del__) of socket",
+                 "gc-callbacks": "gc.callbacks", "gc-freeze": "gc.freeze",
+                 "garbage-cycle-del": "WithDel", "capsule": "PyCapsule"}
+        for case, want in cases.items():
+            why, r = self.verdict(case)
+            self.assertIn(want, why, (case, r))
+        # and the finalisers did run, as under python
+        for case, line in (("del", "del ran"), ("generator", "finally ran"),
+                           ("garbage-cycle-del", "cycle del ran")):
+            r = self.verdict(case)[1]
+            ref = reference("exitverdict", [case, os.path.join(self.tmp, case + ".ref")],
+                            cwd=self.tmp)
+            self.assertIn(line, r.stdout.splitlines())
+            self.assertIn(line, ref.stdout.splitlines())
 
 
 if __name__ == "__main__":
