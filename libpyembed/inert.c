@@ -54,12 +54,13 @@ static const char *const benign_names[] = {
     "types.SimpleNamespace", "types.UnionType", "EncodingMap", "str_ascii_iterator",
     "Token.MISSING", "hamt", "hamt_bitmap_node", "hamt_array_node", "hamt_collision_node",
     "method-wrapper", "managedbuffer", "NoneType", "NotImplementedType",
-    "_abc._abc_data", "_thread.lock", "_thread.RLock", "_thread._local",
+    "_abc._abc_data", "_thread.lock", "_thread.RLock", "_thread._local", "_thread._ThreadHandle",
     "_thread._localdummy", "re.Pattern", "re.Match", "_sre.SRE_Scanner",
     "functools.partial", "functools._lru_cache_wrapper", "functools.KeyWrapper",
+    "functools._PlaceholderType",
     "functools._lru_list_elem", "operator.itemgetter", "operator.attrgetter",
     "operator.methodcaller", "collections.deque", "collections.defaultdict",
-    "_collections._tuplegetter", "_collections._deque_iterator",
+    "_collections._tuplegetter", "collections._tuplegetter", "_collections._deque_iterator",
     "_collections._deque_reverse_iterator", "itertools.", "_struct.Struct",
     "_struct.unpack_iterator", "_json.Scanner", "_json.Encoder", "_csv.Dialect",
     "_random.Random", "unicodedata.UCD", "array.array", "array.arrayiterator",
@@ -71,7 +72,7 @@ static const char *const benign_names[] = {
     "_bz2.BZ2Decompressor", "_lzma.LZMACompressor", "_lzma.LZMADecompressor",
     "_io.StringIO", "_io.BytesIO", "_io._BytesIOBuffer", "select.epoll", "select.poll",
     "_pyembed.PackedImporter", "_pyembed.PackedPathEntry", "_queue.SimpleQueue",
-    "pyexpat.xmlparser", "ast.AST", NULL};
+    "pyexpat.xmlparser", "ast.AST", "typing.", "NoDefaultType", NULL};
 
 /* How the destruction of a type's instances is judged (cached per type);
  * K_LEAF: K_OK, and its instances refer only to types and strings. */
@@ -112,6 +113,27 @@ static int not_inert(Scan *s, const char *what, PyTypeObject *t)
     return 1;
 }
 
+/* not_inert for object op, naming a capsule's name or a weakref's
+ * callback when op is one. */
+static int not_inert_object(Scan *s, PyObject *op)
+{
+    PyObject *cb = PyWeakref_Check(op) ? ((PyWeakReference *)op)->wr_callback : NULL;
+    PyObject *name = cb ? PyObject_GetAttrString(cb, "__qualname__") : NULL;
+    const char *cap = PyCapsule_CheckExact(op) ? PyCapsule_GetName(op) : NULL;
+    char what[120];
+    PyErr_Clear();
+    if (name && PyUnicode_Check(name))
+        snprintf(what, sizeof what, "a weakref whose callback is %s, of type",
+                 PyUnicode_AsUTF8(name));
+    else if (cap)
+        snprintf(what, sizeof what, "a capsule %s with a destructor, of type", cap);
+    else
+        snprintf(what, sizeof what, "an object of type");
+    Py_XDECREF(name);
+    PyErr_Clear();
+    return not_inert(s, what, Py_TYPE(op));
+}
+
 /* 1 when op is one of the standard streams or their layers (flushed by
  * the exit before this; their destruction closes no descriptor). */
 static int is_stdio(const Scan *s, PyObject *op)
@@ -124,7 +146,7 @@ static int is_stdio(const Scan *s, PyObject *op)
 
 /* 1 when the callback cb of a weakref only keeps a standard-library
  * container's bookkeeping (abc's registry, WeakSet, WeakValueDictionary,
- * WeakKeyDictionary, logging's handler list). */
+ * WeakKeyDictionary, logging's handler list, threading.local's). */
 static int benign_callback(PyObject *cb)
 {
     static const char *const quals[][2] = {
@@ -135,7 +157,8 @@ static int benign_callback(PyObject *cb)
     PyObject *mod, *qual;
     if (PyCFunction_Check(cb)) {
         const char *n = ((PyCFunctionObject *)cb)->m_ml->ml_name;
-        return strcmp(n, "_destroy") == 0 || strcmp(n, "_localdummy_destroyed") == 0;
+        return strcmp(n, "_destroy") == 0 || strcmp(n, "_localdummy_destroyed") == 0 ||
+               strcmp(n, "clear_locals") == 0;
     }
     if (!PyFunction_Check(cb))
         return 0;
@@ -298,10 +321,7 @@ static int check_object(Scan *s, PyObject *op)
         ok = is_stdio(s, op);
     }
     PyErr_Clear();
-    if (!ok && PyCapsule_CheckExact(op) && PyCapsule_GetName(op))
-        return not_inert(s, PyCapsule_GetName(op), Py_TYPE(op));
-    PyErr_Clear();
-    return ok ? 0 : not_inert(s, "an object of type", Py_TYPE(op));
+    return ok ? 0 : not_inert_object(s, op);
 }
 
 /* tp_traverse visitor: classifies the untracked objects a tracked one
