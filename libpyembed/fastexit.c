@@ -270,18 +270,21 @@ static void finalize_modules(void)
     Py_DECREF(modules);
 }
 
-static int armed;      /* the hook finishes the exit; 0: CPython does */
+static int armed;        /* the hook finishes the exit; 0: CPython does */
 static int exit_status;
-static PyObject *hook; /* kept alive here: atexit._clear() drops its ref */
+static PyObject *hook;   /* kept alive here: atexit._clear() drops its ref */
+static PyObject *atexit_mod; /* the hook's own atexit module (not sys.modules') */
 
 /* What Py_FinalizeEx does after its atexit callbacks that a program can
  * observe, in its order; then exit() with the status the entry's outcome
  * gave (120 if a stdio flush failed). Never returns. */
 static void finish_exit(void)
 {
+    PyObject *r = NULL;
     int flush_failed;
-    if (call_if_imported("atexit", "_clear") < 0) /* as atexit_cleanup */
+    if (atexit_mod && !(r = PyObject_CallMethod(atexit_mod, "_clear", NULL))) /* as atexit_cleanup */
         PyErr_WriteUnraisable(NULL);
+    Py_XDECREF(r);
     pyembed__compat_exit_set_finalizing();
     flush_failed = flush_std_files() < 0;
     pyembed__compat_exit_signal_fini();
@@ -311,13 +314,15 @@ static PyMethodDef hook_def = {"_pyembed_quick_exit", exit_hook, METH_NOARGS,
 
 int pyembed__quick_exit_arm(void)
 {
-    PyObject *atexit, *r = NULL;
+    PyObject *r = NULL;
     if (!pyembed__compat_exit_available())
         return 0; /* shared libpython: Py_FinalizeEx does it all */
-    atexit = PyImport_ImportModule("atexit");
-    if (atexit && (hook || (hook = PyCFunction_New(&hook_def, NULL))))
-        r = PyObject_CallMethod(atexit, "register", "O", hook);
-    Py_XDECREF(atexit);
+    /* a private instance: the callbacks are the interpreter's, and the
+     * app's sys.modules stays as python's (no atexit there) */
+    if (!atexit_mod)
+        atexit_mod = pyembed__builtin_module("atexit", 0);
+    if (atexit_mod && (hook || (hook = PyCFunction_New(&hook_def, NULL))))
+        r = PyObject_CallMethod(atexit_mod, "register", "O", hook);
     Py_XDECREF(r);
     return r ? 0 : -1;
 }

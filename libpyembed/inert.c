@@ -75,7 +75,7 @@ static const char *const benign_names[] = {
     "pyexpat.xmlparser", "ast.AST", "typing.", "NoDefaultType", NULL};
 
 /* How the destruction of a type's instances is judged (cached per type);
- * K_LEAF: K_OK, and its instances refer only to types and strings. */
+ * K_LEAF: K_OK, and its instances refer only to a type and strings. */
 enum { K_OK = 1, K_LEAF, K_BAD, K_FINALIZER, K_WEAKREF, K_MODULE, K_GEN, K_CAPSULE };
 
 #define TYPE_CACHE 1024 /* power of two */
@@ -242,6 +242,7 @@ static int capsule_ok(PyObject *op)
 /* The kind of a C-level type t (not a Python class). */
 static int c_type_kind(PyTypeObject *t)
 {
+    /* descriptors hold only their type and strings */
     if (t == &PyMethodDescr_Type || t == &PyWrapperDescr_Type || t == &PyMemberDescr_Type ||
         t == &PyGetSetDescr_Type || t == &PyClassMethodDescr_Type)
         return K_LEAF;
@@ -334,8 +335,11 @@ static int visit(PyObject *r, void *arg)
     if (!r)
         return 0;
     t = Py_TYPE(r);
-    if (t == &PyUnicode_Type || t == &PyLong_Type || t == &PyBytes_Type || r == Py_None ||
-        PyObject_GC_IsTracked(r))
+    /* the commonest first: tracked objects, strings, numbers, types
+     * (heap types are tracked, static ones only free memory), None */
+    if (PyType_IS_GC(t) ? PyObject_GC_IsTracked(r)
+                        : (t == &PyUnicode_Type || t == &PyLong_Type || r == Py_None ||
+                           t == &PyBytes_Type || t == &PyFloat_Type || t == &PyBool_Type))
         return 0;
     if (check_object(s, r))
         return 1;

@@ -102,7 +102,7 @@ int pyembed__importer_install(pyembed_interp *it)
     PyObject *hook, *mod;
     int rc = -1;
     installed_for = it;
-    if (!(mod = PyImport_ImportModule("_pyembed")))
+    if (!(mod = pyembed__builtin_module("_pyembed", 1)))
         return pyembed__fail_python(it, "importing _pyembed");
     Py_DECREF(mod);
     if (!(f = finder_new(it)))

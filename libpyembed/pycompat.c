@@ -254,6 +254,13 @@ int pyembed__compat_gc_each(int (*fn)(PyObject *op, void *arg), void *arg)
     return rc;
 }
 
+void pyembed__compat_gc_resume(int was_enabled)
+{
+    _PyInterpreterState_GET()->gc.generations[0].count = 0;
+    if (was_enabled)
+        PyGC_Enable();
+}
+
 int pyembed__compat_gc_observed(void)
 {
     struct _gc_runtime_state *gc = &_PyInterpreterState_GET()->gc;

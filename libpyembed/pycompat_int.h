@@ -76,6 +76,11 @@ void pyembed__compat_exit_gc(void);
  * nonzero result (0 when all returned 0). fn may create and free
  * objects of its own but not untrack others. */
 int pyembed__compat_gc_each(int (*fn)(PyObject *op, void *arg), void *arg);
+/* Re-enables the collector (when was_enabled) after a stretch with it
+ * off, and starts its allocation count afresh: the objects made in the
+ * stretch wait for the first collection the program's own allocations
+ * cause, instead of causing one at once. */
+void pyembed__compat_gc_resume(int was_enabled);
 /* 1 when running the collector could be observed beyond finalisers:
  * gc.callbacks is not empty, debug flags are set, or objects were
  * frozen out of its generations (gc.freeze); else 0. */

@@ -68,6 +68,13 @@ int pyembed__fail_python(pyembed_interp *it, const char *what);
  * not be made is not an error (the traceback is then ""). */
 int pyembed__fail_exception(pyembed_interp *it, const char *what);
 
+/* builtin.c: built-in module name (a top-level one of PyImport_Inittab)
+ * made as importlib would, without its Python code: with in_sys_modules
+ * the one in sys.modules, else created and put there; without, a private
+ * instance sys.modules does not see. New reference, or NULL with an
+ * exception. */
+PyObject *pyembed__builtin_module(const char *name, int in_sys_modules);
+
 /* inert.c: 1 when tearing the interpreter down now could run no
  * finaliser and touch nothing outside the process (see inert.c), else 0
  * with the first reason in why (if whylen > 0). Needs the GIL. */

@@ -295,7 +295,7 @@ static int finish_sys(pyembed_interp *it)
         return PYEMBED_OK;
     if ((rc = frozen_files(it)))
         return rc;
-    if (!(mod = PyImport_ImportModule("_pyembed")))
+    if (!(mod = pyembed__builtin_module("_pyembed", 1)))
         return pyembed__fail_python(it, "importing _pyembed");
     hook = PyObject_GetAttrString(mod, "excepthook");
     Py_DECREF(mod);
@@ -338,11 +338,31 @@ static int blob_has_encodings(pyembed_interp *it)
            (res.kind & PACKRS_KIND_PACKAGE) && !pyembed__compat_libpython_freezes("encodings");
 }
 
+/* After the core phase: our importer, the main phase, sys's additions;
+ * c is cleared. */
+static int init_main(pyembed_interp *it, PyConfig *c)
+{
+    PyStatus st;
+    int rc;
+    if (it->reader && ((rc = pyembed__importer_install(it)) ||
+                       (!it->python_cmdline && (rc = pyembed__encodings_shim_hide(it))))) {
+        PyConfig_Clear(c);
+        return rc;
+    }
+    st = pyembed__compat_init_main(c);
+    PyConfig_Clear(c);
+    if (PyStatus_Exception(st))
+        return status_fail(it, st, "main initialisation");
+    if (it->reader && it->python_cmdline && (rc = pyembed__importer_after_pathfinder(it)))
+        return rc;
+    return finish_sys(it);
+}
+
 int pyembed__python_init(pyembed_interp *it)
 {
     PyConfig c;
     PyStatus st;
-    int rc;
+    int rc, gc_was_enabled;
     /* _pyembed always: alloc_stats is there even without a blob */
     if (PyImport_AppendInittab("_pyembed", pyembed__module_init) < 0 ||
         (blob_has_encodings(it) && PyImport_AppendInittab("encodings",
@@ -361,18 +381,12 @@ int pyembed__python_init(pyembed_interp *it)
         return status_fail(it, st, "core initialisation");
     }
     it->state = IT_RUNNING;
-    if (it->reader && ((rc = pyembed__importer_install(it)) ||
-                       (!it->python_cmdline && (rc = pyembed__encodings_shim_hide(it))))) {
-        PyConfig_Clear(&c);
-        return rc;
-    }
-    st = pyembed__compat_init_main(&c);
-    PyConfig_Clear(&c);
-    if (PyStatus_Exception(st))
-        return status_fail(it, st, "main initialisation");
-    if (it->reader && it->python_cmdline && (rc = pyembed__importer_after_pathfinder(it)))
-        return rc;
-    return finish_sys(it);
+    /* No collections while the runtime sets itself up: what it makes lives
+     * as long as the interpreter, and no code of the program runs yet. */
+    gc_was_enabled = PyGC_Disable();
+    rc = init_main(it, &c);
+    pyembed__compat_gc_resume(gc_was_enabled);
+    return rc;
 }
 
 /* Runs the packed entry module, then finalises as Py_RunMain() does:
