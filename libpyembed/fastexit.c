@@ -16,8 +16,9 @@
  * tempfiles and sqlite connections are finalised as by python — unless
  * the heap is inert (inert.c: no object whose destruction could run a
  * finaliser or touch anything outside the process), when the teardown
- * and its collections are skipped as unobservable. Then it calls exit(), which runs C atexit handlers and flushes C stdio. Not
- * repeated from the freeing part: clearing other (daemon) threads' states,
+ * and its collections are skipped as unobservable. Then it calls exit(),
+ * which runs C atexit handlers and flushes C stdio. Not repeated from the
+ * freeing part: clearing other (daemon) threads' states,
  * the interpreter's own references (codec registry, os.register_at_fork
  * callbacks, audit hooks) and pending calls.
  *
