@@ -141,16 +141,19 @@ static PyObject *dlopen_failed(PyObject *spec, char *why, size_t whylen)
 }
 
 /* Calls _imp.create_dynamic with a spec whose origin is path, then points
- * the module's __file__ back at the real spec's origin. */
+ * the module's __file__ back at the real spec's origin. Each step runs
+ * only if the one before succeeded: none may run with an exception set
+ * (a MemoryError would be lost, leaving NULL without an exception). */
 static PyObject *create_from(PyObject *spec, const char *path)
 {
-    PyObject *imp = PyImport_ImportModule("_imp"), *bootstrap, *tmp = NULL, *m = NULL;
-    PyObject *name = PyObject_GetAttrString(spec, "name");
-    PyObject *origin = PyUnicode_DecodeFSDefault(path);
-    bootstrap = PyImport_ImportModule("_frozen_importlib");
-    if (imp && bootstrap && name && origin)
-        tmp = PyObject_CallMethod(bootstrap, "ModuleSpec", "OO", name, Py_None);
-    if (tmp && PyObject_SetAttrString(tmp, "origin", origin) == 0)
+    PyObject *imp = NULL, *bootstrap = NULL, *name = NULL, *origin = NULL, *tmp = NULL;
+    PyObject *m = NULL;
+    if ((imp = PyImport_ImportModule("_imp")) &&
+        (bootstrap = PyImport_ImportModule("_frozen_importlib")) &&
+        (name = PyObject_GetAttrString(spec, "name")) &&
+        (origin = PyUnicode_DecodeFSDefault(path)) &&
+        (tmp = PyObject_CallMethod(bootstrap, "ModuleSpec", "OO", name, Py_None)) &&
+        PyObject_SetAttrString(tmp, "origin", origin) == 0)
         m = PyObject_CallMethod(imp, "create_dynamic", "O", tmp);
     Py_XDECREF(origin);
     Py_XDECREF(imp);
@@ -160,7 +163,9 @@ static PyObject *create_from(PyObject *spec, const char *path)
     return m;
 }
 
-/* Creates extension module spec from the shared library file at path. */
+/* Creates extension module spec from the shared library file at path,
+ * its __file__ the spec's origin. Failing to set that (only memory can)
+ * fails the import rather than leave __file__ naming the loaded path. */
 static PyObject *create_path(PyObject *spec, const char *path)
 {
     PyObject *m = create_from(spec, path), *origin;
@@ -168,7 +173,7 @@ static PyObject *create_path(PyObject *spec, const char *path)
         return m;
     origin = PyObject_GetAttrString(spec, "origin");
     if (!origin || PyObject_SetAttrString(m, "__file__", origin))
-        PyErr_Clear(); /* __file__ is cosmetic; the module itself is fine */
+        Py_CLEAR(m);
     Py_XDECREF(origin);
     return m;
 }
