@@ -69,7 +69,8 @@ static int via_memfd(const char *name, const void *so, size_t len, char *path,
 }
 
 /* Creates the file path in the private directory (O_EXCL, O_NOFOLLOW,
- * 0700); makes a new directory once if the current one vanished (another
+ * 0700), recorded (tempdir_int.h) until pyembed__ext_create unlinks it;
+ * makes a new directory once if the current one vanished (another
  * process took it for a leftover). fd, or -1 errno set. */
 static int create_temp(char *path, size_t pathlen, char *dir, size_t dirlen)
 {
@@ -78,9 +79,13 @@ static int create_temp(char *path, size_t pathlen, char *dir, size_t dirlen)
         if (pyembed__tempdir_get(dir, dirlen))
             return -1;
         snprintf(path, pathlen, "%s/ext-%u.so", dir, temp_serial++);
+        pyembed__tempdir_track(path); /* before it exists: a signal may come */
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700);
-        if (fd >= 0 || errno != ENOENT)
+        if (fd >= 0)
             return fd;
+        pyembed__tempdir_untrack(path);
+        if (errno != ENOENT)
+            return -1;
         pyembed__tempdir_forget();
     }
     return -1;
@@ -101,6 +106,7 @@ static int via_tempfile(const void *so, size_t len, char *path, size_t pathlen, 
     if (fd >= 0) {
         close(fd);
         unlink(path);
+        pyembed__tempdir_untrack(path);
     }
     return -1;
 }
@@ -192,8 +198,10 @@ PyObject *pyembed__ext_create(PyObject *spec, const void *so, size_t len, int mo
     m = create_path(spec, path);
     if (fd >= 0)
         close(fd); /* loaded (dlopen maps it) or not: never named again */
-    else
+    else {
         unlink(path); /* dlopen holds its own mapping now */
+        pyembed__tempdir_untrack(path);
+    }
     if (!m && fd < 0 && PyErr_ExceptionMatches(PyExc_ImportError))
         return dlopen_failed(spec, why, sizeof why);
     return m;
