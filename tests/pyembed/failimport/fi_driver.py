@@ -5,8 +5,9 @@ allocation (RAW, MEM and OBJ domains; the C hook module _failhook counts
 them from arm() on) for N = 1, 2, 3, ... until the path completes without
 the hook firing. For every N: the path ends in a clean exception whose
 chain holds a MemoryError (or CPython's RuntimeError for a lock it could
-not allocate; or the failure is absorbed and the result is still right); the same N twice more leaves no block behind between the two
-repetitions; and the path then works unhooked, the module imported anew.
+not allocate; or the failure is absorbed and the result is still right);
+the same N twice more leaves no block behind between the two repetitions;
+and the path then works unhooked, the module imported anew.
 """
 import gc
 import importlib.metadata
