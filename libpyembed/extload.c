@@ -69,7 +69,8 @@ static int via_memfd(const char *name, const void *so, size_t len, char *path,
 }
 
 /* Creates the file path in the private directory (O_EXCL, O_NOFOLLOW,
- * 0700); makes a new directory once if the current one vanished (another
+ * 0700), recorded (tempdir_int.h) until pyembed__ext_create unlinks it;
+ * makes a new directory once if the current one vanished (another
  * process took it for a leftover). fd, or -1 errno set. */
 static int create_temp(char *path, size_t pathlen, char *dir, size_t dirlen)
 {
@@ -78,9 +79,13 @@ static int create_temp(char *path, size_t pathlen, char *dir, size_t dirlen)
         if (pyembed__tempdir_get(dir, dirlen))
             return -1;
         snprintf(path, pathlen, "%s/ext-%u.so", dir, temp_serial++);
+        pyembed__tempdir_track(path); /* before it exists: a signal may come */
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700);
-        if (fd >= 0 || errno != ENOENT)
+        if (fd >= 0)
             return fd;
+        pyembed__tempdir_untrack(path);
+        if (errno != ENOENT)
+            return -1;
         pyembed__tempdir_forget();
     }
     return -1;
@@ -101,6 +106,7 @@ static int via_tempfile(const void *so, size_t len, char *path, size_t pathlen, 
     if (fd >= 0) {
         close(fd);
         unlink(path);
+        pyembed__tempdir_untrack(path);
     }
     return -1;
 }
@@ -141,16 +147,19 @@ static PyObject *dlopen_failed(PyObject *spec, char *why, size_t whylen)
 }
 
 /* Calls _imp.create_dynamic with a spec whose origin is path, then points
- * the module's __file__ back at the real spec's origin. */
+ * the module's __file__ back at the real spec's origin. Each step runs
+ * only if the one before succeeded: none may run with an exception set
+ * (a MemoryError would be lost, leaving NULL without an exception). */
 static PyObject *create_from(PyObject *spec, const char *path)
 {
-    PyObject *imp = PyImport_ImportModule("_imp"), *bootstrap, *tmp = NULL, *m = NULL;
-    PyObject *name = PyObject_GetAttrString(spec, "name");
-    PyObject *origin = PyUnicode_DecodeFSDefault(path);
-    bootstrap = PyImport_ImportModule("_frozen_importlib");
-    if (imp && bootstrap && name && origin)
-        tmp = PyObject_CallMethod(bootstrap, "ModuleSpec", "OO", name, Py_None);
-    if (tmp && PyObject_SetAttrString(tmp, "origin", origin) == 0)
+    PyObject *imp = NULL, *bootstrap = NULL, *name = NULL, *origin = NULL, *tmp = NULL;
+    PyObject *m = NULL;
+    if ((imp = PyImport_ImportModule("_imp")) &&
+        (bootstrap = PyImport_ImportModule("_frozen_importlib")) &&
+        (name = PyObject_GetAttrString(spec, "name")) &&
+        (origin = PyUnicode_DecodeFSDefault(path)) &&
+        (tmp = PyObject_CallMethod(bootstrap, "ModuleSpec", "OO", name, Py_None)) &&
+        PyObject_SetAttrString(tmp, "origin", origin) == 0)
         m = PyObject_CallMethod(imp, "create_dynamic", "O", tmp);
     Py_XDECREF(origin);
     Py_XDECREF(imp);
@@ -160,7 +169,9 @@ static PyObject *create_from(PyObject *spec, const char *path)
     return m;
 }
 
-/* Creates extension module spec from the shared library file at path. */
+/* Creates extension module spec from the shared library file at path,
+ * its __file__ the spec's origin. Failing to set that (only memory can)
+ * fails the import rather than leave __file__ naming the loaded path. */
 static PyObject *create_path(PyObject *spec, const char *path)
 {
     PyObject *m = create_from(spec, path), *origin;
@@ -168,7 +179,7 @@ static PyObject *create_path(PyObject *spec, const char *path)
         return m;
     origin = PyObject_GetAttrString(spec, "origin");
     if (!origin || PyObject_SetAttrString(m, "__file__", origin))
-        PyErr_Clear(); /* __file__ is cosmetic; the module itself is fine */
+        Py_CLEAR(m);
     Py_XDECREF(origin);
     return m;
 }
@@ -187,8 +198,10 @@ PyObject *pyembed__ext_create(PyObject *spec, const void *so, size_t len, int mo
     m = create_path(spec, path);
     if (fd >= 0)
         close(fd); /* loaded (dlopen maps it) or not: never named again */
-    else
+    else {
         unlink(path); /* dlopen holds its own mapping now */
+        pyembed__tempdir_untrack(path);
+    }
     if (!m && fd < 0 && PyErr_ExceptionMatches(PyExc_ImportError))
         return dlopen_failed(spec, why, sizeof why);
     return m;

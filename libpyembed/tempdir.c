@@ -14,6 +14,18 @@
  * (_pyembed.clean_temp), removes such leftovers; none is ever reused.
  * Everything in a directory being removed is reached through descriptors
  * (openat, unlinkat), so a link planted meanwhile is never followed.
+ *
+ * SIGTERM and SIGHUP, whose default action ends the process without exit
+ * handlers, would leave the directory too. So while it exists, and only
+ * where the disposition was SIG_DFL when it was made, a handler removes
+ * the files extload.c is using (their names recorded beforehand in a
+ * fixed table, pyembed__tempdir_track) and the directory with unlink and
+ * rmdir alone (async-signal-safe: no malloc, no stdio), then restores
+ * SIG_DFL and raises the signal again, so the process still dies of it as
+ * python3 does. A forked child inherits the handler but removes nothing
+ * (the owner's pid is checked); a handler the app installs later (Python's
+ * signal.signal) replaces ours, which is then no longer removed or
+ * restored by us.
  * The bottom layer: calls only the C library.
  */
 #include "tempdir_int.h"
@@ -21,6 +33,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +46,97 @@ static char dir[256]; /* "" until made */
 static int lock_fd = -1;
 static pid_t owner;   /* the process that made dir */
 
+/* What the signal handler may remove: dir while ready, and the files
+ * whose slot is SLOT_NAMED (lock-free atomics: async-signal-safe, and
+ * seen by a handler running on another thread). */
+#define TRACK_SLOTS 8 /* files in flight at once: one per extension load */
+#define TRACK_LEN 300
+enum { SLOT_FREE, SLOT_WRITING, SLOT_NAMED };
+static atomic_int ready;
+static atomic_int tracked_state[TRACK_SLOTS];
+static char tracked[TRACK_SLOTS][TRACK_LEN];
+static const int cleanup_signals[] = {SIGTERM, SIGHUP};
+#define N_CLEANUP_SIGNALS (sizeof cleanup_signals / sizeof *cleanup_signals)
+
 /* $TMPDIR when it is a usable absolute path, else /tmp. */
 static const char *base_dir(void)
 {
     const char *base = getenv("TMPDIR");
     return base && base[0] == '/' && strlen(base) <= 200 ? base : "/tmp";
+}
+
+/* SIGTERM/SIGHUP while the directory exists: removes the tracked files
+ * and the directory if this process made it, then dies of sig by its
+ * default action. Async-signal-safe calls only. */
+static void on_cleanup_signal(int sig)
+{
+    struct sigaction dfl;
+    int e = errno;
+    if (atomic_load(&ready) && getpid() == owner) {
+        for (int i = 0; i < TRACK_SLOTS; i++)
+            if (atomic_load(&tracked_state[i]) == SLOT_NAMED)
+                unlink(tracked[i]);
+        rmdir(dir);
+    }
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    raise(sig); /* pending until the handler returns, then fatal */
+    errno = e;
+}
+
+/* Installs on_cleanup_signal for each cleanup signal still at SIG_DFL. */
+static void install_handlers(void)
+{
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_cleanup_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < N_CLEANUP_SIGNALS; i++)
+        sigaddset(&sa.sa_mask, cleanup_signals[i]); /* one cleanup at a time */
+    for (size_t i = 0; i < N_CLEANUP_SIGNALS; i++)
+        if (sigaction(cleanup_signals[i], NULL, &old) == 0 && !(old.sa_flags & SA_SIGINFO) &&
+            old.sa_handler == SIG_DFL)
+            sigaction(cleanup_signals[i], &sa, NULL);
+}
+
+/* Puts SIG_DFL back where on_cleanup_signal is still the handler (one the
+ * app installed since stays). */
+static void remove_handlers(void)
+{
+    struct sigaction dfl, cur;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    for (size_t i = 0; i < N_CLEANUP_SIGNALS; i++)
+        if (sigaction(cleanup_signals[i], NULL, &cur) == 0 && !(cur.sa_flags & SA_SIGINFO) &&
+            cur.sa_handler == on_cleanup_signal)
+            sigaction(cleanup_signals[i], &dfl, NULL);
+}
+
+void pyembed__tempdir_track(const char *path)
+{
+    size_t n = strlen(path);
+    if (n >= TRACK_LEN)
+        return;
+    for (int i = 0; i < TRACK_SLOTS; i++) {
+        int expected = SLOT_FREE;
+        if (atomic_compare_exchange_strong(&tracked_state[i], &expected, SLOT_WRITING)) {
+            memcpy(tracked[i], path, n + 1);
+            atomic_store(&tracked_state[i], SLOT_NAMED); /* the name is complete */
+            return;
+        }
+    }
+}
+
+void pyembed__tempdir_untrack(const char *path)
+{
+    for (int i = 0; i < TRACK_SLOTS; i++)
+        if (atomic_load(&tracked_state[i]) == SLOT_NAMED && !strcmp(tracked[i], path)) {
+            atomic_store(&tracked_state[i], SLOT_FREE);
+            return;
+        }
 }
 
 /* 1 when name is "ext-<digits>.so", a file extload.c writes. */
@@ -110,6 +210,8 @@ int pyembed__tempdir_clean(const char *base)
 
 void pyembed__tempdir_forget(void)
 {
+    if (atomic_exchange(&ready, 0))
+        remove_handlers();
     if (lock_fd >= 0)
         close(lock_fd);
     lock_fd = -1;
@@ -146,6 +248,8 @@ static int make(const char *base)
         return errno = e, -1;
     }
     owner = getpid();
+    atomic_store(&ready, 1); /* dir and owner are set: a handler may use them */
+    install_handlers();
     return 0;
 }
 

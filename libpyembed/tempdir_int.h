@@ -14,10 +14,21 @@
 /* Copies into out[n] the path of this process's private directory,
  * making it first if there is none: $TMPDIR (absolute, else /tmp)/
  * pyembed-ext-XXXXXX by mkdtemp (mode 0700, unpredictable, never an
- * existing name), locked while the process lives. Leftovers of ended
- * processes there are removed first. 0, or -1 with errno set and out
- * naming the directory that could not be made. */
+ * existing name), locked while the process lives, and removed by a
+ * SIGTERM or SIGHUP handler where those were at SIG_DFL when it was made.
+ * Leftovers of ended processes there are removed first. 0, or -1 with
+ * errno set and out naming the directory that could not be made. */
 int pyembed__tempdir_get(char *out, size_t n);
+
+/* Records path (a file extload.c is about to create in the directory),
+ * until pyembed__tempdir_untrack(path), for removal if SIGTERM or SIGHUP
+ * ends the process (tempdir.c). Never fails: with all slots in use the
+ * file is not recorded (a signal then leaves it and the directory to the
+ * next run's cleaning). */
+void pyembed__tempdir_track(const char *path);
+/* The file path recorded by pyembed__tempdir_track is gone (or was never
+ * made). Preserves errno. */
+void pyembed__tempdir_untrack(const char *path);
 
 /* Forgets the directory (someone removed it): the next get makes a new
  * one. */

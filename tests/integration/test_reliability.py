@@ -88,13 +88,25 @@ class RelappCase(harness.PackTestCase):
     def ref(self, *args, **kw):
         return harness.reference("relapp", args, root=APP, cwd=self.tmp, **kw)
 
-    def start(self, *args, memfd=True, exe=None):
-        """A packed run in the background, once it printed 'ready'."""
-        p = subprocess.Popen([exe or self.exe] + list(args), cwd=self.tmp, env=self.env(memfd),
+    def spawn(self, argv, memfd=True):
+        """argv running in the background (pipes for stdin, stdout, stderr)."""
+        p = subprocess.Popen(argv, cwd=self.tmp, env=self.env(memfd),
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         self.addCleanup(lambda: (p.poll() is None and p.kill(), p.wait(), p.stdin.close(),
                                  p.stdout.close(), p.stderr.close()))
+        return p
+
+    def start(self, *args, memfd=True, exe=None):
+        """A packed run in the background, once it printed 'ready'."""
+        p = self.spawn([exe or self.exe] + list(args), memfd)
+        self.assertEqual(p.stdout.readline(), "ready\n")
+        return p
+
+    def start_ref(self, *args):
+        """python3.11 running relapp.py in the background, once it printed
+        'ready'."""
+        p = self.spawn([PYTHON, "-I", os.path.join(APP, "relapp.py")] + list(args))
         self.assertEqual(p.stdout.readline(), "ready\n")
         return p
 
@@ -138,9 +150,10 @@ class ReliabilityTest(RelappCase):
 
     @harness.host_python_only("extension modules are shared libraries only on the host")
     def test_kill9_leftover_removed_by_next_run_never_reused(self):
-        # a signal whose default action ends the process (SIGKILL; SIGTERM,
-        # which python leaves at its default too) skips every exit handler
-        for sig in (signal.SIGKILL, signal.SIGTERM):
+        # a signal whose default action ends the process (SIGKILL; SIGUSR1,
+        # which python leaves at its default too and libpyembed does not
+        # handle) skips every exit handler
+        for sig in (signal.SIGKILL, signal.SIGUSR1):
             p = self.start("extwait", memfd=False)
             left = tempdirs(self.tmpdir)
             self.assertEqual(len(left), 1)
@@ -154,6 +167,60 @@ class ReliabilityTest(RelappCase):
             q.stdin.close()
             self.assertEqual(q.wait(), 0)
             self.assertEqual(tempdirs(self.tmpdir), [])
+
+    @harness.host_python_only("extension modules are shared libraries only on the host")
+    def test_sigterm_sighup_remove_tempdir_at_once(self):
+        """SIGTERM or SIGHUP, left at SIG_DFL by the app, while the private
+        directory is in use: it is gone as soon as the program is, and the
+        program dies of the signal as python3.11 does."""
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            ref = self.start_ref("extwait")
+            ref.send_signal(sig)
+            p = self.start("extwait", memfd=False)
+            self.assertEqual(len(tempdirs(self.tmpdir)), 1)
+            p.send_signal(sig)
+            self.assertEqual(p.wait(), -sig)
+            self.assertEqual(ref.wait(), -sig)
+            self.assertEqual(os.listdir(self.tmpdir), [])
+        for name in ("SIGTERM", "SIGHUP"):  # sent by the program itself
+            r = self.packed("extkill", name, memfd=False)
+            ref = self.ref("extkill", name)
+            self.assertEqual((r.returncode, r.stdout), (ref.returncode, ref.stdout), name)
+            self.assertEqual(r.returncode, -getattr(signal, name))
+            self.assertEqual(os.listdir(self.tmpdir), [])
+
+    @harness.host_python_only("extension modules are shared libraries only on the host")
+    def test_own_sigterm_handler_kept(self):
+        """An app's own SIGTERM handler, installed before the private
+        directory exists or after: it runs as under python3.11 (and its
+        sys.exit removes the directory at exit)."""
+        for when in ("before", "after"):
+            got = []
+            for p in (self.start_ref("ownterm", when),
+                      self.start("ownterm", when, memfd=False)):
+                p.send_signal(signal.SIGTERM)
+                got.append((p.wait(), p.stdout.read()))
+            self.assertEqual(got[1], got[0], when)
+            self.assertEqual(got[1], (3, "caught SIGTERM\n"), when)
+            self.assertEqual(os.listdir(self.tmpdir), [])
+
+    @harness.host_python_only("extension modules are shared libraries only on the host")
+    def test_forked_child_sigterm_leaves_parent_tempdir(self):
+        """A forked child inherits the SIGTERM handler: killed by SIGTERM it
+        dies of it as python3.11's does, and its parent's private directory
+        stays until the parent ends."""
+        out = []
+        for argv, memfd in (([PYTHON, "-I", os.path.join(APP, "relapp.py"), "forkterm"], True),
+                            ([self.exe, "forkterm"], False)):
+            p = self.spawn(argv, memfd)
+            out.append(p.stdout.readline())
+            self.assertEqual(p.stdout.readline(), "ready\n")
+            if not memfd:
+                self.assertEqual(len(tempdirs(self.tmpdir)), 1)
+            p.stdin.close()
+            self.assertEqual(p.wait(), 0)
+        self.assertEqual(out, ["child killed by SIGTERM\n"] * 2)
+        self.assertEqual(os.listdir(self.tmpdir), [])
 
     @harness.host_python_only("extension modules are shared libraries only on the host")
     def test_kill9_leftover_removed_by_clean_temp(self):

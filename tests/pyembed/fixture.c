@@ -41,7 +41,13 @@ static int spawn(char *const *argv)
 
 int fixture_setup(int argc, char **argv, const char *const *includes)
 {
-    char *cmd[64];
+    return fixture_setup_with(argc, argv, includes, NULL);
+}
+
+int fixture_setup_with(int argc, char **argv, const char *const *includes,
+                       const char *const *extra)
+{
+    char *cmd[96];
     size_t n = 0;
     const char *tmp = getenv("TMPDIR");
     if (argc < 5) {
@@ -70,6 +76,8 @@ int fixture_setup(int argc, char **argv, const char *const *includes)
         cmd[n++] = "--include";
         cmd[n++] = (char *)includes[i];
     }
+    for (size_t i = 0; extra && extra[i] && n < 94; i++)
+        cmd[n++] = (char *)extra[i];
     cmd[n] = NULL;
     if (spawn(cmd) != 0) {
         fprintf(stderr, "fixture: pyembed-pack blob failed\n");

@@ -16,6 +16,10 @@
  * the extra --include modules in includes (NULL-terminated). Returns 0 or
  * prints why and returns -1. */
 int fixture_setup(int argc, char **argv, const char *const *includes);
+/* fixture_setup with the further pyembed-pack arguments extra
+ * (NULL-terminated, e.g. a second --module-path, --compress all). */
+int fixture_setup_with(int argc, char **argv, const char *const *includes,
+                       const char *const *extra);
 /* Removes the scratch directory and everything in it. */
 void fixture_teardown(void);
 /* Path of the blob file and of the scratch directory (valid after setup). */

@@ -7,6 +7,9 @@
  * Expected (libpyembed/extload.c): the library is written to a 0700
  * directory "pyembed-XXXXXX" under $TMPDIR, dlopen'ed, and unlinked at
  * once; the directory goes when the interpreter is freed; no memfd.
+ * While the directory exists, SIGTERM and SIGHUP (at SIG_DFL before)
+ * have libpyembed's handler, which removes it (tempdir.c); SIG_DFL again
+ * once it is gone.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +20,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -43,6 +47,16 @@ static int count_entries(const char *dir, char *out, size_t n)
     return count;
 }
 
+/* 1 when both SIGTERM and SIGHUP are at SIG_DFL, 0 when neither is. */
+static int signals_default(void)
+{
+    struct sigaction term, hup;
+    assert_int_equal(sigaction(SIGTERM, NULL, &term), 0);
+    assert_int_equal(sigaction(SIGHUP, NULL, &hup), 0);
+    assert_int_equal(term.sa_handler == SIG_DFL, hup.sa_handler == SIG_DFL);
+    return term.sa_handler == SIG_DFL;
+}
+
 static void test_extload__create_with_tempdir_mode(void **state)
 {
     pyembed_config cfg;
@@ -56,6 +70,7 @@ static void test_extload__create_with_tempdir_mode(void **state)
     if (rc != PYEMBED_OK)
         fail_msg("create: %d %s", rc, pyembed_interp_errmsg(interp));
     assert_int_equal(count_entries(tmpdir, NULL, 0), 0);
+    assert_true(signals_default()); /* no directory yet: no handler */
 }
 
 static void test_extload__extension_via_private_file(void **state)
@@ -86,6 +101,7 @@ static void test_extload__extension_via_private_file(void **state)
     assert_true(fixture_maps_contain(dir, "(deleted)"));
     assert_false(fixture_maps_contain("memfd:pyembed-ext", NULL));
     assert_false(fixture_maps_contain("lib-dynload", NULL));
+    assert_false(signals_default()); /* the directory's cleanup handler */
 }
 
 static void test_extload__free_removes_directory(void **state)
@@ -94,6 +110,7 @@ static void test_extload__free_removes_directory(void **state)
     pyembed_interp_free(interp);
     interp = NULL;
     assert_int_equal(count_entries(tmpdir, NULL, 0), 0);
+    assert_true(signals_default());
 }
 
 static const char *const includes[] = {"capi", "decimal", NULL};
