@@ -236,6 +236,16 @@ PACKRS_API int packrs_field_read(packrs_reader *r, const packrs_field *f,
  *  bytes. */
 PACKRS_API int packrs_field_decompress(packrs_reader *r, const packrs_field *f,
                                        void *dst, size_t dst_len);
+/** Says the caller is done with the bytes of f for now (it copied or
+ *  unmarshalled them): a reader that mapped a file lets the system drop
+ *  the mapped pages of the data section around them from the process's
+ *  resident memory (Linux: madvise MADV_DONTNEED on the file stretches a
+ *  fault maps at once). Nothing the caller can observe changes: every
+ *  pointer into the blob stays valid and reads the same bytes, as the
+ *  pages come back from the file when touched again (at the cost of a
+ *  page fault). A reader of memory (packrs_reader_open_memory) does
+ *  nothing. PACKRS_EINVAL if f is not a field of r. */
+PACKRS_API int packrs_field_release(packrs_reader *r, const packrs_field *f);
 /** Checks every record, string and checksum of the blob. */
 PACKRS_API int packrs_reader_verify(packrs_reader *r);
 

@@ -6,7 +6,9 @@
  * is read. Flags in r->entry_ok / r->field_ok remember what held, so a
  * resource costs its checks once. Races only repeat a check. Nothing here
  * writes the reader but those atomic flags: failures are recorded per
- * thread (error.c), so a reader may be shared (packrs.h).
+ * thread (error.c), so a reader may be shared (packrs.h). Once a caller
+ * has copied a field out, packrs_field_release() hands the mapped pages
+ * around it back to the system (os_int.h).
  */
 #define XXH_STATIC_LINKING_ONLY
 #include "reader_int.h"
@@ -275,5 +277,18 @@ int packrs_field_read(packrs_reader *r, const packrs_field *f,
     }
     *out = *owned = buf;
     *out_len = f->uncompressed_size;
+    return PACKRS_OK;
+}
+
+int packrs_field_release(packrs_reader *r, const packrs_field *f)
+{
+    uintptr_t at;
+    if (!r || r->failed || !f)
+        return PACKRS_EINVAL;
+    at = (uintptr_t)f->data - (uintptr_t)r->data; /* wraps when f->data < r->data */
+    if (at > r->data_len || f->size > r->data_len - at)
+        return PACKRS_EINVAL;
+    if (r->map.base)
+        packrs__os_drop(&r->map, r->data, (size_t)r->data_len, f->data, f->size);
     return PACKRS_OK;
 }

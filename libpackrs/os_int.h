@@ -3,7 +3,8 @@
  *
  * The format code is portable C; everything below is implemented once per
  * platform (os_posix.c for POSIX systems, plus a file for the running
- * executable's path: os_linux.c), chosen by libpackrs/meson.build.
+ * executable's path and the resident-memory advice: os_linux.c), chosen by
+ * libpackrs/meson.build.
  * Messages follow packrs: "PATH: reason", written to err[errlen].
  */
 #ifndef PACKRS_OS_INT_H
@@ -23,6 +24,7 @@ typedef struct pk_map {
     void *base;                /* what the platform mapped; NULL if none */
     size_t len;
     const unsigned char *data; /* the requested first byte, inside base */
+    uint64_t offset;           /* file offset of base */
 } pk_map;
 
 /* Opens path read-only and learns its size. PACKRS_OK or PACKRS_EIO. */
@@ -40,6 +42,12 @@ int packrs__os_map(const pk_file *f, uint64_t off, uint64_t len, pk_map *m,
                    const char *path, char *err, size_t errlen);
 /* Releases m (NULL base is a no-op). */
 void packrs__os_unmap(pk_map *m);
+/* Lets the system drop from the resident set the pages of m that touching
+ * [p, p+len) may have mapped, within [lo, lo+lo_len) (both inside m). The
+ * bytes stay valid: the pages are read back from the file when touched
+ * again (m is a private read-only file mapping, never written). */
+void packrs__os_drop(const pk_map *m, const void *lo, size_t lo_len, const void *p,
+                     size_t len);
 /* Writes len bytes to path through a temporary file beside it
  * (path.tmp-PID-N) and a rename; mode 0755 when executable, else 0666 less
  * umask. PACKRS_OK, or PACKRS_EIO/PACKRS_ENOMEM with a message. */

@@ -80,6 +80,7 @@ int packrs__os_map(const pk_file *f, uint64_t off, uint64_t len, pk_map *m,
     }
     m->base = p;
     m->data = (const unsigned char *)p + (off - base);
+    m->offset = base;
     return PACKRS_OK;
 }
 

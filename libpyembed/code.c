@@ -63,7 +63,10 @@ static PyObject *compile_source(Finder *f, const packrs_resource *res, PyObject 
 }
 
 /* Unmarshals bytecode field bc of res in place from the mapping and sets
- * its co_filename to origin (unless None). */
+ * its co_filename to origin (unless None). The code object owns copies of
+ * everything, so the mapped pages are released right after (packrs.h:
+ * packrs_field_release): a packed module's bytecode then stays resident no
+ * longer than the .pyc that python reads into a buffer. */
 static PyObject *load_bytecode(Finder *f, const packrs_resource *res,
                                const packrs_field *bc, PyObject *origin)
 {
@@ -76,6 +79,7 @@ static PyObject *load_bytecode(Finder *f, const packrs_resource *res,
         return pyembed__import_error(f, res->name, rc);
     code = PyMarshal_ReadObjectFromString(p, (Py_ssize_t)n);
     free(owned);
+    packrs_field_release(f->reader, bc); /* a hint; it cannot fail for bc */
     if (!code)
         return NULL;
     if (!PyCode_Check(code)) {

@@ -242,5 +242,6 @@ PyObject *pyembed__ext_load_field(Finder *f, PyObject *spec,
         return pyembed__import_error(f, res->name, rc);
     m = pyembed__ext_create(spec, p, n, f->extload_mode);
     free(owned);
+    packrs_field_release(f->reader, fld); /* copied to the in-memory file */
     return m;
 }

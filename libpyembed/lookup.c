@@ -61,6 +61,7 @@ PyObject *pyembed__field_bytes(Finder *f, const char *name, const packrs_field *
         return pyembed__import_error(f, name, rc);
     b = PyBytes_FromStringAndSize(p, (Py_ssize_t)n);
     free(owned);
+    packrs_field_release(f->reader, fld); /* copied: the mapped pages may go */
     return b;
 }
 

@@ -26,6 +26,7 @@ static int read_text(pyembed_interp *it, const packrs_resource *res, int type,
         (*out)[*len] = 0;
     }
     free(owned);
+    packrs_field_release(it->reader, &f);
     return *out ? PYEMBED_OK : pyembed__fail(it, PYEMBED_ENOMEM, "out of memory");
 }
 

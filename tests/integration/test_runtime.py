@@ -4,14 +4,17 @@ name is the executable's, tracebacks have no frame of ours,
 sub-interpreters import from the blob, a failed import of the entry
 names its cause with a hint, linecache and warnings find packed sources by
 path, sys.path[0] lists the packed modules, a module
-the app writes to disk imports, and tkinter runs from the Tcl/Tk files put
-beside the executable. Fixtures: fixtures/runtime/."""
+the app writes to disk imports, tkinter runs from the Tcl/Tk files put
+beside the executable, and packed code and data read the same after the
+blob's pages under them were released. Fixtures: fixtures/runtime/."""
 import os
+import random
+import shutil
 import subprocess
 import unittest
 
 import harness
-from harness import FIXTURES, PYTHON, PackTestCase, host_python_only, run
+from harness import FIXTURES, PYTHON, VALGRIND, PackTestCase, host_python_only, run
 
 RUNTIME = os.path.join(FIXTURES, "runtime")
 APP = harness.APP
@@ -111,6 +114,72 @@ class SubinterpreterTest(PackTestCase):
         ref = reference("subinterpapp", cwd=self.tmp)
         self.assertSameRun(packed, ref)
         self.assertEqual(packed.stdout, "sub-interpreters ok True False\n")
+
+
+def write_mempkg(root):
+    """root/mempkg: a module with 64 KiB of bytes in its bytecode and a
+    package data file of 100 KiB (fixed pseudo-random contents)."""
+    rnd = random.Random(16)
+    pkg = os.path.join(root, "mempkg")
+    os.makedirs(pkg)
+    with open(os.path.join(pkg, "__init__.py"), "w") as f:
+        f.write('"""Written by test_runtime.py MemoryTest."""\n')
+    with open(os.path.join(pkg, "big.py"), "w") as f:
+        f.write('"""Many pages of bytecode."""\nSECOND = "the second line"\n'
+                "DATA = %r\n\n\ndef checksum():\n    return sum(DATA) %% 65521\n"
+                % rnd.randbytes(64 * 1024))
+    with open(os.path.join(pkg, "payload.bin"), "wb") as f:
+        f.write(rnd.randbytes(100 * 1024))
+
+
+class MemoryTest(PackTestCase):
+    """The runtime releases the blob's pages once it has copied a field out
+    (bytecode unmarshalled, an extension written to memory, data and source
+    copied): what the app reads afterwards is the same, and the bytecode of
+    what it imported does not stay resident."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.root = os.path.join(cls.class_tmp, "app")
+        write_mempkg(cls.root)
+        shutil.copy(os.path.join(RUNTIME, "memapp.py"), cls.root)
+        cls.exe = os.path.join(cls.class_tmp, "memapp")
+        cls.pack(cls.exe, "--module-path", cls.root, "--run-module", "memapp",
+                 "--in-memory-package", "mempkg")
+
+    def test_code_source_and_data_read_again_like_python(self):
+        packed = run([self.exe], cwd=self.tmp)
+        ref = reference("memapp", root=self.root, cwd=self.tmp)
+        self.assertExited(ref, 0)
+        self.assertSameRun(packed, ref)
+        self.assertEqual(packed.stderr, "")
+        lines = packed.stdout.splitlines()
+        self.assertIn("imported again True True", lines[1])
+        self.assertEqual(lines[2], "same code object True")
+        self.assertEqual(lines[4], "line 2 'SECOND = \"the second line\"\\n'")
+        self.assertTrue(lines[5].endswith(" 102400 True"), lines[5])
+        self.assertEqual(lines[-1], "modules 4")
+
+    @unittest.skipIf(VALGRIND, "valgrind maps the executable itself")
+    def test_imported_bytecode_is_not_left_resident(self):
+        env = dict(harness.BASE_ENV, MEMAPP_SMAPS="1")
+        packed = run([self.exe], cwd=self.tmp, env=env)
+        self.assertExited(packed, 0)
+        with open(self.exe, "rb") as f:
+            data = f.read()
+        off, size = harness.elf_section(data)
+        fields = harness.blob_fields(data[off:off + size])
+        lines = packed.stderr.splitlines()
+        imported = lines[-1].split()[1:]
+        resident = {int(l.split()[1]): int(l.split()[2]) for l in lines if l.startswith("map ")}
+        blob_kib = resident[off - off % os.sysconf("SC_PAGE_SIZE")]
+        bytecode = sum(s for name in imported for (t, _, _, s) in fields.get(name, ())
+                       if t == harness.FIELD_BYTECODE)
+        # the index (about 56 KiB here) and a few pages; before the release
+        # all of it stayed mapped, and the 2 MiB stretches around it
+        self.assertGreater(bytecode, 2 * 2**20, imported)
+        self.assertLess(blob_kib * 1024, bytecode / 8, (blob_kib, bytecode))
 
 
 @host_python_only("Debian's python3-tk (_tkinter for python3.11)")

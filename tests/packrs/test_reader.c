@@ -1,13 +1,14 @@
 /*
  * test_reader.c — packrs_reader: lookup, iteration order, field access and
- * alignment, large blobs, and the three ways to open a blob (memory, file,
- * executable; docs/format.md §3, §6, §7).
+ * alignment, large blobs, the three ways to open a blob (memory, file,
+ * executable; docs/format.md §3, §6, §7), and releasing a field's pages.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -632,6 +633,132 @@ static void test_reader__failed_open_is_inert(void **state)
     free(blob);
 }
 
+/* 1 when the page holding p is mapped in this process, 0 when not, -1
+ * when the system cannot tell (no /proc/self/pagemap). */
+static int page_mapped(const void *p)
+{
+    uint64_t entry;
+    long page = sysconf(_SC_PAGESIZE);
+    int fd = open("/proc/self/pagemap", O_RDONLY), ok;
+    if (fd < 0 || page <= 0)
+        return fd < 0 ? -1 : (close(fd), -1);
+    ok = pread(fd, &entry, sizeof entry, (off_t)((uintptr_t)p / (uintptr_t)page * 8)) == 8;
+    close(fd);
+    return ok ? (int)(entry >> 63) : -1; /* bit 63: page present */
+}
+
+enum { REL_N = 8, REL_SIZE = 700 * 1024 }; /* 5.6 MB: several 2 MiB stretches */
+
+/* A blob of REL_N resources "m0".."m7", each with a REL_SIZE BYTECODE of
+ * bytes_random(REL_SIZE, i + 1). */
+static unsigned char *blob_large(size_t *len)
+{
+    packrs_writer *w = writer_new();
+    for (int i = 0; i < REL_N; i++) {
+        char name[8];
+        unsigned char *data = bytes_random(REL_SIZE, (uint32_t)i + 1);
+        snprintf(name, sizeof name, "m%d", i);
+        add_res(w, name, PACKRS_KIND_MODULE);
+        add_field(w, name, PACKRS_FIELD_BYTECODE, NULL, data, REL_SIZE, 0);
+        free(data);
+    }
+    return finish(w, len);
+}
+
+/* Field m<i> of r holds its bytes; returns it. */
+static packrs_field large_field(packrs_reader *r, int i)
+{
+    char name[8];
+    unsigned char *want = bytes_random(REL_SIZE, (uint32_t)i + 1);
+    packrs_resource res;
+    packrs_field f;
+    snprintf(name, sizeof name, "m%d", i);
+    res = find_ok(r, name, strlen(name));
+    assert_int_equal(packrs_resource_field(r, &res, PACKRS_FIELD_BYTECODE, NULL, &f),
+                     PACKRS_OK);
+    assert_int_equal(f.size, REL_SIZE);
+    assert_memory_equal(f.data, want, REL_SIZE);
+    free(want);
+    return f;
+}
+
+/* A mapped file: after release the pages inside the field are no longer
+ * resident, and touching them again reads the same bytes. */
+static void test_reader__release_drops_pages_keeps_bytes(void **state)
+{
+    char *dir = tmpdir_new(), *path = path_join(dir, "large.packrs");
+    size_t len, page = (size_t)sysconf(_SC_PAGESIZE);
+    unsigned char *blob = blob_large(&len);
+    packrs_reader *r = NULL;
+    (void)state;
+    file_write(path, blob, len);
+    assert_int_equal(packrs_reader_open_file(&r, path), PACKRS_OK);
+    for (int i = 0; i < REL_N; i++) {
+        packrs_field f = large_field(r, i);
+        const unsigned char *inside = (const unsigned char *)f.data + page;
+        int before = page_mapped(inside);
+        assert_int_equal(packrs_field_release(r, &f), PACKRS_OK);
+        if (before >= 0) {
+            assert_int_equal(before, 1);
+            assert_int_equal(page_mapped(inside), 0);
+            assert_int_equal(page_mapped(inside + REL_SIZE - 2 * page), 0);
+        }
+        large_field(r, i); /* read back from the file */
+    }
+    for (int i = 0; i < REL_N; i++) /* after every release, in another order */
+        large_field(r, (i * 3) % REL_N);
+    assert_int_equal(packrs_reader_verify(r), PACKRS_OK);
+    packrs_reader_free(r);
+    free(blob);
+    free(path);
+    tmpdir_free(dir);
+}
+
+/* A blob in the caller's memory is left alone (dropping anonymous pages
+ * would zero them). */
+static void test_reader__release_of_memory_blob_changes_nothing(void **state)
+{
+    size_t len;
+    unsigned char *blob = blob_large(&len);
+    packrs_reader *r = open_ok(blob, len);
+    (void)state;
+    for (int i = 0; i < REL_N; i++) {
+        packrs_field f = large_field(r, i);
+        assert_int_equal(packrs_field_release(r, &f), PACKRS_OK);
+    }
+    for (int i = 0; i < REL_N; i++)
+        large_field(r, i);
+    packrs_reader_free(r);
+    free(blob);
+}
+
+/* Only a field of the same reader may be released. */
+static void test_reader__release_checks_its_field(void **state)
+{
+    size_t len;
+    unsigned char *blob = blob_small(&len), *copy = dup_exact(blob, len);
+    packrs_reader *r = open_ok(blob, len), *other = open_ok(copy, len);
+    packrs_resource res = find_ok(r, "pkg.mod", 7);
+    packrs_field f, bad;
+    (void)state;
+    assert_int_equal(packrs_resource_field(r, &res, PACKRS_FIELD_SOURCE, NULL, &f), PACKRS_OK);
+    assert_int_equal(packrs_field_release(NULL, &f), PACKRS_EINVAL);
+    assert_int_equal(packrs_field_release(r, NULL), PACKRS_EINVAL);
+    assert_int_equal(packrs_field_release(other, &f), PACKRS_EINVAL);
+    bad = f;
+    bad.size = len;
+    assert_int_equal(packrs_field_release(r, &bad), PACKRS_EINVAL);
+    bad = f;
+    bad.data = blob;
+    assert_int_equal(packrs_field_release(r, &bad), PACKRS_EINVAL); /* the header */
+    assert_int_equal(packrs_field_release(r, &f), PACKRS_OK);
+    expect_text(r, &res, PACKRS_FIELD_SOURCE, "print('hi')\n", 12);
+    packrs_reader_free(r);
+    packrs_reader_free(other);
+    free(copy);
+    free(blob);
+}
+
 static void test_reader__null_handles(void **state)
 {
     packrs_resource res;
@@ -669,6 +796,9 @@ int main(void)
         cmocka_unit_test(test_reader__embed_refuses_second_blob),
         cmocka_unit_test(test_reader__embed_refuses_unfindable_section),
         cmocka_unit_test(test_reader__failed_open_is_inert),
+        cmocka_unit_test(test_reader__release_drops_pages_keeps_bytes),
+        cmocka_unit_test(test_reader__release_of_memory_blob_changes_nothing),
+        cmocka_unit_test(test_reader__release_checks_its_field),
         cmocka_unit_test(test_reader__null_handles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
