@@ -129,7 +129,7 @@ class Result:
 
 
 # PYEMBED_TEST_VALGRIND=1 (meson test --suite slow, valgrind-*): packed
-# executables are built with --allocator malloc and run under valgrind
+# executables are built with --allocator malloc --no-strip and run under valgrind
 # memcheck; any error makes them exit 99, so the test comparing their status
 # fails. What is wrapped: a process the harness starts (run(), or
 # memcheck_argv() for a test's own Popen) whose argv[0] is a packed
@@ -146,6 +146,11 @@ VALGRIND_ARGV = [VALGRIND or "valgrind", "-q", "--error-exitcode=99", "--trace-c
                  "--vgdb=no", "--num-callers=30", "--suppressions=" + os.path.join(
                      os.path.dirname(os.path.abspath(__file__)), "valgrind-cpython-static.supp")]
 VALGRIND_SLOWDOWN = 40  # timeouts of wrapped runs are multiplied by this
+# Options PackTestCase.pack_cmd puts first in the valgrind pass (a test's own
+# come after them and win): memcheck sees every block of the C library's
+# malloc, and the driver keeps its symbols, because the suppressions name
+# CPython's functions and a stripped driver's frames have no names.
+VALGRIND_PACK_OPTIONS = ["--allocator", "malloc", "--no-strip"] if VALGRIND else []
 
 
 def skip_under_valgrind(reason):
@@ -232,7 +237,7 @@ class PackTestCase(unittest.TestCase):
 
     @classmethod
     def pack_cmd(cls, cmd, output, *options, stdlib_dirs=True):
-        argv = [PACK, cmd, "-q", "-o", output] + (["--allocator", "malloc"] if VALGRIND else [])
+        argv = [PACK, cmd, "-q", "-o", output] + VALGRIND_PACK_OPTIONS
         if DISTRIBUTION:
             argv += ["--distribution", DISTRIBUTION]
         elif stdlib_dirs:
