@@ -128,13 +128,35 @@ class Result:
                                                self.stderr[-2000:])
 
 
-# PYEMBED_TEST_VALGRIND=1 (meson test --suite slow): packed executables are
-# built with --allocator malloc and run under valgrind memcheck; any error
-# makes them exit 99, so the test comparing their status fails.
+# PYEMBED_TEST_VALGRIND=1 (meson test --suite slow, valgrind-*): packed
+# executables are built with --allocator malloc --no-strip and run under valgrind
+# memcheck; any error makes them exit 99, so the test comparing their status
+# fails. What is wrapped: a process the harness starts (run(), or
+# memcheck_argv() for a test's own Popen) whose argv[0] is a packed
+# executable, or that the test marks as a C host (memcheck=True). Not
+# wrapped: pyembed-pack, the reference python, shells and other tools, and
+# (--trace-children=no) the children a wrapped program starts itself —
+# multiprocessing's spawn children, subprocesses of sys.executable — which
+# run natively. A test that cannot run under valgrind says why with
+# skip_under_valgrind(reason).
 VALGRIND = os.environ.get("PYEMBED_TEST_VALGRIND") == "1" and shutil.which("valgrind")
+# --vgdb=no: no gdbserver FIFOs, which a program killed by -9 would leave in
+# $TMPDIR (tests count what is there).
 VALGRIND_ARGV = [VALGRIND or "valgrind", "-q", "--error-exitcode=99", "--trace-children=no",
-                 "--num-callers=30", "--suppressions=" + os.path.join(
+                 "--vgdb=no", "--num-callers=30", "--suppressions=" + os.path.join(
                      os.path.dirname(os.path.abspath(__file__)), "valgrind-cpython-static.supp")]
+VALGRIND_SLOWDOWN = 40  # timeouts of wrapped runs are multiplied by this
+# Options PackTestCase.pack_cmd puts first in the valgrind pass (a test's own
+# come after them and win): memcheck sees every block of the C library's
+# malloc, and the driver keeps its symbols, because the suppressions name
+# CPython's functions and a stripped driver's frames have no names.
+VALGRIND_PACK_OPTIONS = ["--allocator", "malloc", "--no-strip"] if VALGRIND else []
+
+
+def skip_under_valgrind(reason):
+    """Skips a test in the valgrind pass; reason says why it cannot run
+    under memcheck (it measures time, or a limit valgrind cannot honour)."""
+    return unittest.skipIf(VALGRIND, "not under valgrind: " + reason)
 
 
 def is_packed(path):
@@ -148,10 +170,33 @@ def is_packed(path):
         return False
 
 
-def run(argv, cwd=None, env=None, stdout=subprocess.PIPE, timeout=RUN_TIMEOUT, stdin=None):
-    if VALGRIND and argv and is_packed(os.path.join(cwd or ".", argv[0])):
-        argv = VALGRIND_ARGV + list(argv)
-        timeout *= 40
+def memcheck_argv(argv, cwd=None, memcheck=None):
+    """argv prefixed with valgrind memcheck in the valgrind pass when
+    argv[0] (relative to cwd) is a packed executable, or always when
+    memcheck is True (a C host embedding libpyembed); else argv."""
+    if not VALGRIND or not argv or memcheck is False:
+        return list(argv)
+    if memcheck or is_packed(os.path.join(cwd or ".", argv[0])):
+        _memcheck_runs.append(os.path.basename(argv[0]))
+        return VALGRIND_ARGV + list(argv)
+    return list(argv)
+
+
+_memcheck_runs = []  # names of the programs run under memcheck (main() counts them)
+
+
+def scaled_timeout(seconds):
+    """A timeout for a run memcheck_argv wraps: longer in the valgrind pass."""
+    return seconds * VALGRIND_SLOWDOWN if VALGRIND else seconds
+
+
+def run(argv, cwd=None, env=None, stdout=subprocess.PIPE, timeout=RUN_TIMEOUT, stdin=None,
+        memcheck=None):
+    """Runs argv to its end (under valgrind as memcheck_argv says); a Result."""
+    wrapped = memcheck_argv(argv, cwd, memcheck)
+    if len(wrapped) != len(argv):
+        timeout *= VALGRIND_SLOWDOWN
+    argv = wrapped
     proc = subprocess.run(argv, cwd=cwd, env=BASE_ENV if env is None else env,
                           stdout=stdout, stderr=subprocess.PIPE, stdin=stdin,
                           text=True, timeout=timeout)
@@ -192,7 +237,7 @@ class PackTestCase(unittest.TestCase):
 
     @classmethod
     def pack_cmd(cls, cmd, output, *options, stdlib_dirs=True):
-        argv = [PACK, cmd, "-q", "-o", output] + (["--allocator", "malloc"] if VALGRIND else [])
+        argv = [PACK, cmd, "-q", "-o", output] + VALGRIND_PACK_OPTIONS
         if DISTRIBUTION:
             argv += ["--distribution", DISTRIBUTION]
         elif stdlib_dirs:
@@ -275,5 +320,10 @@ SIGINT = signal.SIGINT
 
 
 def main():
-    """unittest.main with the summary printed and a failing exit status."""
+    """unittest.main with the summary printed and a failing exit status; in
+    the valgrind pass, also how many runs memcheck watched."""
+    if VALGRIND:
+        import atexit
+        atexit.register(lambda: print("valgrind: %d runs under memcheck (%d programs)" % (
+            len(_memcheck_runs), len(set(_memcheck_runs))), file=sys.stderr))
     unittest.main(module="__main__", verbosity=2)

@@ -70,6 +70,12 @@ class ExitObservablesTest(PackTestCase):
             self.assertIn("Exception ignored in atexit callback", err)
             self.assertIn("ValueError: atexit raises", err)
 
+    @harness.skip_under_valgrind(
+        "the daemon thread prints all the time; when finalisation stops it at a GIL take "
+        "while it holds stdout's lock, the final flush is CPython's fatal error \"could not "
+        "acquire lock for <_io.BufferedWriter name='<stdout>'> at interpreter shutdown, "
+        "possibly due to daemon threads\"; memcheck's serialised threads open that window "
+        "about one run in ten, for /usr/bin/python3.11 under valgrind as for the packed app")
     def test_threads_joined_daemons_stopped(self):
         packed, _, _, _ = self.both("threads")
         lines = [s for s in packed.stdout.splitlines() if s != "daemon tick"]

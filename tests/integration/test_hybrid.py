@@ -107,7 +107,9 @@ class HybridExampleTest(harness.PackTestCase):
         shutil.copy(os.path.join(self.out, "hybrid"), moved)
         elsewhere = os.path.join(self.tmp, "cwd")
         os.makedirs(elsewhere)
-        r = run([moved], cwd=elsewhere, env=dict(self.env, PYTHONPATH="/nonexistent"))
+        # a C host, not a packed executable: under memcheck in the valgrind pass too
+        r = run([moved], cwd=elsewhere, env=dict(self.env, PYTHONPATH="/nonexistent"),
+                memcheck=True)
         self.assertExited(r, 0)
         self.assertEqual(r.stdout, EXPECTED)
 

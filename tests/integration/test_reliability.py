@@ -10,6 +10,7 @@ temporary directory of libpyembed/tempdir.c)."""
 import os
 import re
 import resource
+import shlex
 import shutil
 import signal
 import stat
@@ -46,6 +47,9 @@ def build_option(name):
 
 
 SANITIZED = (build_option("b_sanitize") or "none") != "none"
+VALGRIND_TMPDIR = ("valgrind makes its own temporary files (for its /proc/self/cmdline "
+                   "and auxv) in $TMPDIR and cannot start when that is missing, relative or "
+                   "read-only")
 
 
 def tempdirs(where):
@@ -90,7 +94,8 @@ class RelappCase(harness.PackTestCase):
 
     def spawn(self, argv, memfd=True):
         """argv running in the background (pipes for stdin, stdout, stderr)."""
-        p = subprocess.Popen(argv, cwd=self.tmp, env=self.env(memfd),
+        p = subprocess.Popen(harness.memcheck_argv(argv, self.tmp), cwd=self.tmp,
+                             env=self.env(memfd),
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         self.addCleanup(lambda: (p.poll() is None and p.kill(), p.wait(), p.stdin.close(),
@@ -267,6 +272,7 @@ class ReliabilityTest(RelappCase):
             self.assertEqual(f.read(), "precious")
 
     @harness.host_python_only("extension modules are shared libraries only on the host")
+    @harness.skip_under_valgrind(VALGRIND_TMPDIR)
     def test_no_memfd_and_no_tempdir_is_an_import_error_naming_both(self):
         env = self.env(memfd=False)
         env["TMPDIR"] = os.path.join(self.tmp, "no", "such", "dir")
@@ -278,6 +284,7 @@ class ReliabilityTest(RelappCase):
                       "directory", r.stdout)
 
     @harness.host_python_only("extension modules are shared libraries only on the host")
+    @harness.skip_under_valgrind(VALGRIND_TMPDIR)
     def test_tmpdir_relative_or_unwritable_falls_back_to_tmp_or_fails_cleanly(self):
         env = self.env(memfd=False)
         env["TMPDIR"] = "relative/dir"  # not absolute: /tmp is used
@@ -309,6 +316,8 @@ class ReliabilityTest(RelappCase):
         self.assertEqual(os.listdir(nx), [])
 
     @harness.host_python_only("extension modules are shared libraries only on the host")
+    @harness.skip_under_valgrind("valgrind itself cannot start without /proc (it reads "
+                                 "/proc/self/maps)")
     def test_no_proc_uses_tempdir(self):
         exe = os.path.join(self.tmp, "relapp")
         shutil.copy(self.exe, exe)
@@ -324,6 +333,10 @@ class ReliabilityTest(RelappCase):
 
     # ---- limits ----
 
+    @harness.skip_under_valgrind(
+        "valgrind keeps descriptors for itself (its log, the executable, its "
+        "/proc/self/cmdline and auxv files, a pipe) and under a limit of 16 leaves the "
+        "program too few: imports fail that python's do not")
     def test_rlimit_nofile_16(self):
         def low():
             resource.setrlimit(resource.RLIMIT_NOFILE, (16, 16))
@@ -340,15 +353,17 @@ class ReliabilityTest(RelappCase):
     def test_rlimit_as_big_allocation_is_memory_error(self):
         def low():
             resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
-        r = subprocess.run([self.exe, "bigalloc", "4096"], cwd=self.tmp, env=self.env(),
-                           capture_output=True, text=True, preexec_fn=low, timeout=60)
+        r = subprocess.run(harness.memcheck_argv([self.exe, "bigalloc", "4096"]), cwd=self.tmp,
+                           env=self.env(), capture_output=True, text=True, preexec_fn=low,
+                           timeout=harness.scaled_timeout(60))
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout, "MemoryError\nstill running 499500\n")
 
     # ---- stdout, signals ----
 
     def test_closed_stdout_same_as_python(self):
-        r = subprocess.run(f"'{self.exe}' hello >&-; echo status $?", shell=True,
+        packed = shlex.join(harness.memcheck_argv([self.exe, "hello"]))
+        r = subprocess.run(f"{packed} >&-; echo status $?", shell=True,
                            cwd=self.tmp, env=self.env(), capture_output=True, text=True)
         ref = subprocess.run(f"'{PYTHON}' -I '{APP}/relapp.py' hello >&-; echo status $?",
                              shell=True, cwd=self.tmp, env=self.env(), capture_output=True,
@@ -357,12 +372,13 @@ class ReliabilityTest(RelappCase):
         self.assertEqual(r.stderr, ref.stderr)
 
     def test_broken_pipe_head_same_status_as_python(self):
-        cmd = "'%s' lines 200000 | head -1; echo \"status ${PIPESTATUS[0]}\""
-        r = subprocess.run(["bash", "-c", cmd % self.exe], cwd=self.tmp, env=self.env(),
-                           capture_output=True, text=True, timeout=60)
-        ref = subprocess.run(["bash", "-c", cmd % (PYTHON + "' -I '" + APP + "/relapp.py")],
-                             cwd=self.tmp, env=self.env(), capture_output=True, text=True,
-                             timeout=60)
+        cmd = "%s lines 200000 | head -1; echo \"status ${PIPESTATUS[0]}\""
+        packed = shlex.join(harness.memcheck_argv([self.exe]))
+        r = subprocess.run(["bash", "-c", cmd % packed], cwd=self.tmp, env=self.env(),
+                           capture_output=True, text=True, timeout=harness.scaled_timeout(60))
+        python = shlex.join([PYTHON, "-I", APP + "/relapp.py"])
+        ref = subprocess.run(["bash", "-c", cmd % python], cwd=self.tmp, env=self.env(),
+                             capture_output=True, text=True, timeout=60)
         self.assertEqual(r.stdout, ref.stdout)
         self.assertEqual(r.stdout.splitlines()[0], "line 0")
         last = lambda s: s.strip().splitlines()[-1] if s.strip() else ""  # noqa: E731
@@ -376,8 +392,8 @@ class ReliabilityTest(RelappCase):
 
     def test_sigterm_from_outside_same_as_python(self):
         for argv in ([self.exe, "wait"], [PYTHON, "-I", os.path.join(APP, "relapp.py"), "wait"]):
-            p = subprocess.Popen(argv, cwd=self.tmp, env=self.env(), stdout=subprocess.PIPE,
-                                 text=True)
+            p = subprocess.Popen(harness.memcheck_argv(argv, self.tmp), cwd=self.tmp,
+                                 env=self.env(), stdout=subprocess.PIPE, text=True)
             self.assertEqual(p.stdout.readline(), "ready\n")
             p.send_signal(signal.SIGTERM)
             self.assertEqual(p.wait(), -signal.SIGTERM)
