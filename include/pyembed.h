@@ -387,6 +387,24 @@ PYEMBED_API int pyembed_alloc_stats(pyembed_alloc_counters *out, int domain);
  *  without tracking). */
 PYEMBED_API int pyembed_alloc_reset_peak(void);
 
+/** A module's code object compiled into the program (pyembed-pack
+ *  --freeze writes a table of these into the driver it links). */
+typedef struct pyembed_static_code {
+    const char *name;        /* module name, e.g. "pkg.mod" */
+    int optimize;            /* optimisation level it was compiled at */
+    void *(*get_code)(void); /* new reference to its code object (a
+                                PyObject *), NULL with an exception set;
+                                called with the GIL held */
+} pyembed_static_code;
+
+/** Makes table (sorted by name, ended by an entry whose name is NULL;
+ *  NULL: none) the process's static code: a packed module named there,
+ *  imported at that optimisation level, runs the table's code object
+ *  instead of unmarshalling its bytecode (docs/runtime.md §3). Process
+ *  wide, like CPython's PyImport_FrozenModules: set it before an
+ *  interpreter starts; the table must outlive every interpreter. */
+PYEMBED_API void pyembed_set_static_code(const pyembed_static_code *table);
+
 /** One call: runs module as __main__ from the blob in the executable at
  *  exe_path (NULL: this executable) with sys.argv = argv, returning the
  *  process exit status (a message and 1 if the runtime cannot start). */

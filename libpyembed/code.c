@@ -1,9 +1,10 @@
 /*
- * code.c — code objects for packed modules: the BYTECODE field for the
- * interpreter's optimisation level, unmarshalled straight from the
- * mapping when the blob's bytecode magic is this interpreter's, else the
- * SOURCE field compiled (docs/runtime.md §3). Bytecode with a foreign
- * magic is never run.
+ * code.c — code objects for packed modules: the one compiled into the
+ * program when the static code table has it (pyembed-pack --freeze), else
+ * the BYTECODE field for the interpreter's optimisation level,
+ * unmarshalled straight from the mapping when the blob's bytecode magic
+ * is this interpreter's, else the SOURCE field compiled (docs/runtime.md
+ * §3). Bytecode with a foreign magic is never run.
  */
 #include "importer_int.h"
 
@@ -62,6 +63,29 @@ static PyObject *compile_source(Finder *f, const packrs_resource *res, PyObject 
     return code;
 }
 
+/* Checks that code (a new reference or NULL) made from what of res is a
+ * code object and sets its co_filename to origin (unless None); code or
+ * NULL with an exception. */
+static PyObject *module_code(Finder *f, const packrs_resource *res, PyObject *code,
+                             PyObject *origin, const char *what)
+{
+    PyObject *fixed;
+    if (!code)
+        return NULL;
+    if (!PyCode_Check(code)) {
+        Py_DECREF(code);
+        return PyErr_Format(PyExc_ImportError, "pyembed: %s of '%s' is not "
+                            "a code object", what, res->name);
+    }
+    if (origin == Py_None)
+        return code;
+    fixed = PyObject_CallFunctionObjArgs(f->fix_co_filename, code, origin, NULL);
+    if (!fixed)
+        Py_CLEAR(code);
+    Py_XDECREF(fixed);
+    return code;
+}
+
 /* Unmarshals bytecode field bc of res in place from the mapping and sets
  * its co_filename to origin (unless None). The code object owns copies of
  * everything, so the mapped pages are released right after (packrs.h:
@@ -73,27 +97,22 @@ static PyObject *load_bytecode(Finder *f, const packrs_resource *res,
     const void *p;
     size_t n;
     void *owned;
-    PyObject *code, *fixed;
+    PyObject *code;
     int rc = packrs_field_read(f->reader, bc, &p, &n, &owned);
     if (rc)
         return pyembed__import_error(f, res->name, rc);
     code = PyMarshal_ReadObjectFromString(p, (Py_ssize_t)n);
     free(owned);
     packrs_field_release(f->reader, bc); /* a hint; it cannot fail for bc */
-    if (!code)
-        return NULL;
-    if (!PyCode_Check(code)) {
-        Py_DECREF(code);
-        return PyErr_Format(PyExc_ImportError, "pyembed: bytecode of '%s' is not "
-                            "a code object", res->name);
-    }
-    if (origin == Py_None)
-        return code;
-    fixed = PyObject_CallFunctionObjArgs(f->fix_co_filename, code, origin, NULL);
-    if (!fixed)
-        Py_CLEAR(code);
-    Py_XDECREF(fixed);
-    return code;
+    return module_code(f, res, code, origin, "bytecode");
+}
+
+/* The code object compiled into the program for res (staticcode.c), its
+ * co_filename set to origin. */
+static PyObject *load_static(Finder *f, const packrs_resource *res,
+                             const pyembed_static_code *sc, PyObject *origin)
+{
+    return module_code(f, res, (PyObject *)sc->get_code(), origin, "static code");
 }
 
 /* Bytecode of another optimisation level when res has neither that of
@@ -116,6 +135,9 @@ PyObject *pyembed__code_for(Finder *f, const packrs_resource *res, PyObject *ori
 {
     packrs_field bc;
     int has;
+    const pyembed_static_code *sc = pyembed__static_code(res->name, f->optimize);
+    if (sc) /* compiled into this program, against this very libpython */
+        return load_static(f, res, sc, origin);
     if (f->bytecode_ok < 0)
         check_magic(f);
     has = pyembed__get_field(f, res, PACKRS_FIELD_BYTECODE + f->optimize, &bc);

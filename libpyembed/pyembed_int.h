@@ -68,6 +68,10 @@ int pyembed__fail_python(pyembed_interp *it, const char *what);
  * not be made is not an error (the traceback is then ""). */
 int pyembed__fail_exception(pyembed_interp *it, const char *what);
 
+/* staticcode.c: the static code table's entry for module name compiled
+ * at optimisation level optimize, or NULL (pyembed_set_static_code). */
+const pyembed_static_code *pyembed__static_code(const char *name, int optimize);
+
 /* builtin.c: built-in module name (a top-level one of PyImport_Inittab)
  * made as importlib would, without its Python code: with in_sys_modules
  * the one in sys.modules, else created and put there; without, a private

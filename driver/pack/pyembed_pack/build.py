@@ -5,7 +5,8 @@ import os
 import sys
 import time
 
-from . import blob, extfilter, output, pip, selection, staging
+from . import blob, extfilter, freeze, output, pip, selection, staging
+from .errors import PackError
 from .compiler import Compilers, ModuleCompiler, cache_dir
 from .knowledge import Knowledge
 from .report import Log, summary
@@ -29,7 +30,8 @@ def target_for(spec):
 
 
 def make_blob(spec, target, extra_roots, log):
-    """Selects, compiles and serialises; returns the blob bytes."""
+    """Selects, compiles and serialises; returns the blob bytes and the
+    [(name, bytecode)] of the modules --freeze names."""
     t0 = time.monotonic()
     knowledge = Knowledge(spec.knowledge_files)
     cands = selection.candidates(spec, target, extra_roots)
@@ -39,21 +41,29 @@ def make_blob(spec, target, extra_roots, log):
         f"({time.monotonic() - t0:.2f}s)")
     summary(chosen, comp, log)
     comps = Compilers(comp)
+    frozen = freeze.bytecode(spec, target, chosen, comps) if spec.freeze else []
     data = blob.serialise(spec, target, chosen, comps, log)
     log(f"compiled ({comps.cached_count} cached, {comps.new_count} new), "
         f"blob {len(data)} bytes ({time.monotonic() - t0:.2f}s)")
-    return data
+    return data, frozen
 
 
 def run(spec, target):
     """Builds what spec describes for target and writes spec.output.
     PackError/OSError for what the user can fix."""
     log = Log(spec.quiet, spec.verbose, spec.progress)
-    driver = output.find_driver(spec, target) if spec.command == "build" else None
+    building = spec.command == "build"
+    if spec.freeze and not building:
+        raise PackError("--freeze compiles modules into a driver; 'blob' writes none")
+    driver = output.find_driver(spec, target) if building and not spec.freeze else None
     os.makedirs(spec.out_dir, exist_ok=True)
     with pip.staged(spec, target, log) as pip_roots, staging.modules(spec) as more:
         t0 = time.monotonic()
-        data = make_blob(spec, target, tuple(pip_roots) + tuple(more), log)
+        data, frozen = make_blob(spec, target, tuple(pip_roots) + tuple(more), log)
+        if frozen and building:
+            driver = freeze.driver(spec, target, frozen, log)
+            log(f"driver with {len(frozen)} modules' static code objects "
+                f"({time.monotonic() - t0:.2f}s)")
         if spec.command == "blob":
             output.write_blob(spec, data)
         else:

@@ -6,6 +6,7 @@ import os
 import shlex
 import sys
 
+from . import freeze
 from .errors import PackError
 from .spec import BuildSpec, allocator_problem, canonical_levels
 
@@ -84,6 +85,10 @@ def parser(cmd):
                    help="strip the driver's symbols before embedding (default; --no-strip "
                         "keeps them)")
     p.add_argument("--driver", metavar="PATH", help="driver executable to copy")
+    p.add_argument("--freeze", nargs="+", action="extend", default=[], metavar="MODULE",
+                   help="compile these packed modules' code objects into a driver linked "
+                        "for this build, so importing them unmarshals nothing (CPython 3.11: "
+                        "the system Python or a 3.11 distribution; needs a C compiler)")
     exits = p.add_mutually_exclusive_group()
     exits.add_argument("--fast-exit", action="store_true",
                        help="exit without finalising objects when the entry module ends "
@@ -252,9 +257,18 @@ def allocator_domains(ns):
     return names
 
 
+def check_freeze(ns):
+    """--freeze's names, and what it cannot go with (PackError)."""
+    freeze.check_names(ns.freeze)
+    if ns.freeze and ns.driver:
+        raise PackError("--freeze links a driver of its own; it cannot go with --driver")
+    return tuple(dict.fromkeys(ns.freeze))
+
+
 def check_allocator(ns):
     """An allocator the driver lacks is a pack-time error, not a runtime one."""
-    problem = allocator_problem(ns.allocator, bool(ns.distribution or ns.python), ns.driver)
+    linked = bool(ns.distribution or ns.python or ns.freeze)
+    problem = allocator_problem(ns.allocator, linked, ns.driver)
     if problem:
         raise PackError(f"--allocator {ns.allocator}: {problem}")
 
@@ -268,6 +282,7 @@ def to_spec(cmd, ns):
     location = location_prefix("resources-location", ns.resources_location)
     fallback = location_prefix("resources-fallback", ns.resources_fallback) or "lib"
     domains = allocator_domains(ns)
+    frozen = check_freeze(ns)
     check_allocator(ns)
     pip = pip_args(ns)
     exclude = list(ns.exclude) + (list(TEST_PATTERNS) if ns.exclude_test_packages else [])
@@ -295,7 +310,7 @@ def to_spec(cmd, ns):
         bytecode_levels=canonical_levels(ns.bytecode_level, ns.optimize),
         sys_frozen=not ns.no_sys_frozen, pip_env=pip_env(ns.pip_env),
         pip_cwd=os.getcwd() if pip is not None else None,
-        package_roots=package_roots(ns.package_root))
+        package_roots=package_roots(ns.package_root), freeze=frozen)
 
 
 def parse(argv):

@@ -7,8 +7,8 @@ for imports, and the .pyc header with its keyed source hash. TargetPython
 target that is this module, called in-process. For a target that is another
 CPython (a distribution's interpreter) the same functions have to run in
 that interpreter, e.g. as a worker it runs over stdin/stdout — so this
-module imports nothing but the standard library and canonical_marshal, and
-takes and returns plain data (bytes, str, int, lists, a JSON-able dict).
+module imports nothing but the standard library, canonical_marshal and
+staticcode, and takes and returns plain data (bytes, str, int, lists, a JSON-able dict).
 """
 import _imp
 import dis
@@ -116,3 +116,10 @@ def hash_pyc(source, bytecode):
     flags = 0b01  # hash-based, not checked against the source
     return (importlib.util.MAGIC_NUMBER + flags.to_bytes(4, "little")
             + importlib.util.source_hash(source) + bytecode)
+
+
+def static_code_c(modules, optimize):
+    """C source with modules' code objects [(name, marshalled code)] as
+    static data (staticcode.py, for --freeze)."""
+    from . import staticcode
+    return staticcode.static_code_c([tuple(m) for m in modules], optimize)

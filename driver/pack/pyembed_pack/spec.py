@@ -73,6 +73,7 @@ class BuildSpec:
     extensions_in_memory: bool = True  # extension modules may load from memory
     stdlib_data: bool = True          # data files of stdlib packages
     bytecode_levels: Tuple[int, ...] = ()  # levels packed; (): just optimize
+    freeze: Tuple[str, ...] = ()      # --freeze: modules compiled into the driver
     sys_frozen: bool = True
     pip_env: Tuple[Tuple[str, str], ...] = ()  # extra environment of pip
     pip_cwd: Optional[str] = None     # pip's working directory (None: ours)
@@ -134,7 +135,7 @@ def canonical_levels(levels, optimize):
     return () if out in ((), (optimize,)) else out
 
 
-# Backends a driver linked at pack time (a distribution) is built with: it
+# Backends a driver linked at pack time (a distribution, --freeze) is built with: it
 # is compiled from pyembed-runtime.json's sources, without jemalloc.
 DISTRIBUTION_ALLOCATORS = ("pymalloc", "malloc", "debug", "mimalloc")
 
@@ -145,7 +146,7 @@ def allocator_problem(allocator, linked, driver):
     driver given by path (it reports a missing backend itself at run time)."""
     if linked:
         if allocator not in DISTRIBUTION_ALLOCATORS:
-            return ("drivers linked against a distribution have "
+            return ("drivers linked at pack time (a distribution, --freeze) have "
                     + ", ".join(DISTRIBUTION_ALLOCATORS))
         return None
     if driver:

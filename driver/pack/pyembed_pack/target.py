@@ -109,6 +109,10 @@ class TargetPython:
         """The import list of source text compiled as filename."""
         return self.runner.source_imports(source, filename)
 
+    def static_code_c(self, modules, optimize):
+        """C source of modules' code objects as static data (--freeze)."""
+        return self.runner.static_code_c(modules, optimize)
+
     def hash_pyc(self, source, bytecode):
         """An unchecked hash-based .pyc of bytecode compiled from source."""
         return self.runner.hash_pyc(source, bytecode)

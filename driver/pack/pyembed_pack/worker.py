@@ -13,14 +13,16 @@ Request: {"fn": NAME, "args": [...]}. Reply: {"ok": true, "result": ...},
 or {"ok": false, "type": "SyntaxError", "msg", "filename", "lineno",
 "offset", "text"} for a syntax error, or {"ok": false, "type": NAME,
 "msg": TEXT} for anything else. This module runs under every supported
-CPython and imports nothing outside the standard library and in_target.
+CPython and imports nothing outside the standard library, in_target and
+staticcode.
 """
 import json
 import struct
 import sys
 
 HEADER = struct.Struct("<II")
-FUNCTIONS = ("describe", "compile_module", "code_imports", "source_imports", "hash_pyc")
+FUNCTIONS = ("describe", "compile_module", "code_imports", "source_imports", "hash_pyc",
+             "static_code_c")
 
 
 def encode(obj):
@@ -161,6 +163,9 @@ class Runner:
 
     def code_imports(self, bytecode):
         return self.call("code_imports", bytecode)
+
+    def static_code_c(self, modules, optimize):
+        return self.call("static_code_c", modules, optimize)
 
     def source_imports(self, source, filename):
         return self.call("source_imports", source, filename)

@@ -1,4 +1,5 @@
-"""Linking a driver against a distribution at pack time.
+"""Linking a driver at pack time: against a distribution, or (for
+--freeze's static code objects) against the host's own static libpython.
 
 The runtime (libpyembed, libpackrs, the driver's main) is compiled from
 its C sources against the distribution's headers, an inittab (config.c)
@@ -169,16 +170,17 @@ def check_linkable(dist, cc="cc"):
                         "install_only archive); packing needs a 'full' archive")
 
 
-def driver_for(dist, dist_id, runtime, cache_root, wanted, jobs, cc="cc", log=print):
+def driver_for(dist, dist_id, runtime, cache_root, wanted, jobs, cc="cc", log=print,
+               static_code=None):
     """Path of a driver linked against dist with extensions wanted (None:
-    all), built once per content hash."""
+    all), and static_code (a C file from staticcode.py) when given, built
+    once per content hash."""
     check_linkable(dist, cc)
     cc, lto_flags = toolchain_for(dist, cc)
     include = dist.path(dist.paths.get("include", ""))
     cflags = runtime.cflags + [f"-I{d}" for d in runtime.include_dirs] + [f"-I{include}"]
     ccid = cc_identity(cc)
     obj_key = _h(LINK_VERSION, ccid, cflags[:len(runtime.cflags)], runtime.identity(), dist_id)
-    obj_dir = os.path.join(cache_root, "drivers", "obj-" + obj_key[:32])
     names = chosen_extensions(dist, wanted)
     config_c = inittab_source(dist, names)
     objs, archives, system = link_inputs(dist, names)
@@ -189,24 +191,76 @@ def driver_for(dist, dist_id, runtime, cache_root, wanted, jobs, cc="cc", log=pr
     # libpython is not PIC): a PIE driver spends ~1 M instructions of every
     # start applying ~70 000 relocations of libpython's static data.
     ldflags = ["-no-pie", "-Wl,--export-dynamic"] + lto_flags + system + runtime.libs
-    drv_key = _h(obj_key, config_c, *objs, *archives, *ldflags)
+    generated = [("config.c", config_c, list(dist.inittab_cflags))]
+    inputs = objs + ["-Wl,--start-group"] + archives + ["-Wl,--end-group"]
+    return _link(Plan(cc, cflags, runtime, obj_key, generated, static_code, inputs, ldflags),
+                 cache_root, jobs, log,
+                 f"linking a driver for CPython {dist.python_version} ({len(names)} built-in "
+                 "extension modules)")
+
+
+def host_driver(runtime, cache_root, static_code, jobs, cc="cc", log=print):
+    """Path of a driver linked at pack time against the static libpython
+    this pyembed-pack embeds (the system Python's), with static_code (a C
+    file from staticcode.py): pyembed-run plus those code objects."""
+    import sysconfig
+    libpython = _P.LIBPYTHON
+    if not libpython.endswith(".a") or not os.path.exists(libpython):
+        raise PackError(f"--freeze links a driver with the static libpython, and this "
+                        f"pyembed-pack was built with {libpython or 'none'} "
+                        "(meson option python_static)")
+    include = sysconfig.get_config_var("INCLUDEPY")
+    cflags = runtime.cflags + [f"-I{d}" for d in runtime.include_dirs] + [f"-I{include}"]
+    obj_key = _h(LINK_VERSION, cc_identity(cc), cflags[:len(runtime.cflags)],
+                 runtime.identity(), "host", include, file_hash(libpython))
+    # what libpython's built-in modules need (Debian: expat, zlib), then ours
+    libs = []
+    for var in ("MODLIBS", "LIBS", "SYSLIBS"):
+        for flag in (sysconfig.get_config_var(var) or "").split():
+            if flag.startswith("-l") and flag not in libs:
+                libs.append(flag)
+    inputs = ["-Wl,--whole-archive", libpython, "-Wl,--no-whole-archive"]
+    ldflags = ["-no-pie", "-Wl,--export-dynamic"] + libs + \
+        [f for f in runtime.libs if f not in libs]
+    return _link(Plan(cc, cflags, runtime, obj_key, [], static_code, inputs, ldflags),
+                 cache_root, jobs, log, "linking a driver with static code objects")
+
+
+class Plan:
+    """What _link compiles and links: the runtime's sources (objects cached
+    under obj_key), generated sources [(file name, text, extra cflags)],
+    an optional static-code C file, then inputs and ldflags."""
+
+    def __init__(self, cc, cflags, runtime, obj_key, generated, static_code, inputs, ldflags):
+        self.cc, self.cflags, self.runtime, self.obj_key = cc, cflags, runtime, obj_key
+        self.generated, self.static_code = generated, static_code
+        self.inputs, self.ldflags = inputs, ldflags
+
+
+def _link(plan, cache_root, jobs, log, message):
+    """The driver plan describes, linked once per content hash (cached)."""
+    obj_dir = os.path.join(cache_root, "drivers", "obj-" + plan.obj_key[:32])
+    static_hash = file_hash(plan.static_code) if plan.static_code else ""
+    drv_key = _h(plan.obj_key, *[t for _, t, _ in plan.generated], static_hash,
+                 *plan.inputs, *plan.ldflags)
     out_dir = os.path.join(cache_root, "drivers", drv_key[:32])
     out = os.path.join(out_dir, "pyembed-run")
     if os.path.exists(out):
         return out
     os.makedirs(obj_dir, exist_ok=True)
     os.makedirs(out_dir, exist_ok=True)
-    config_path = os.path.join(out_dir, "config.c")
-    with open(config_path, "w") as f:
-        f.write(config_c)
-    compiles = [(s, os.path.join(obj_dir, _obj_name(s)), []) for s in runtime.sources]
-    compiles.append((config_path, os.path.join(out_dir, "config.o"), list(dist.inittab_cflags)))
-    inputs = [o for _, o, _ in compiles] + objs + ["-Wl,--start-group"] + archives + \
-        ["-Wl,--end-group"]
-    log(f"linking a driver for CPython {dist.python_version} ({len(names)} built-in "
-        f"extension modules)")
+    compiles = [(s, os.path.join(obj_dir, _obj_name(s)), []) for s in plan.runtime.sources]
+    for name, text, flags in plan.generated:
+        path = os.path.join(out_dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        compiles.append((path, os.path.join(out_dir, name[:-2] + ".o"), flags))
+    if plan.static_code:
+        compiles.append((plan.static_code, os.path.join(out_dir, "static-code.o"), []))
+    inputs = [o for _, o, _ in compiles] + plan.inputs
+    log(message)
     try:
-        _P.link(cc, cflags, compiles, inputs, ldflags, out,
+        _P.link(plan.cc, plan.cflags, compiles, inputs, plan.ldflags, out,
                 os.path.join(out_dir, "link.log"), jobs)
     except OSError as e:
         raise PackError(str(e)) from None

@@ -110,11 +110,19 @@ def runtime_manifest():
 def driver_maker(dist, identity, jobs, log, wanted=None):
     """A function linking (once) the driver for dist, with the built-in
     extension modules wanted (None: all; link.chosen_extensions)."""
-    made = []
+    made = {}
 
-    def make():
-        if not made:
-            made.append(link.driver_for(dist, identity, link.Runtime(runtime_manifest()),
-                                        cache_base(), wanted, jobs, log=log))
-        return made[0]
+    def make(static_code=None):
+        """The driver, with static_code (a C file) compiled in when given."""
+        if static_code not in made:
+            made[static_code] = link.driver_for(
+                dist, identity, link.Runtime(runtime_manifest()), cache_base(), wanted,
+                jobs, log=log, static_code=static_code)
+        return made[static_code]
     return make
+
+
+def host_driver(static_code, jobs, log):
+    """A driver for the host's Python with static_code compiled in."""
+    return link.host_driver(link.Runtime(runtime_manifest()), cache_base(), static_code,
+                            jobs, log=log)
