@@ -171,6 +171,7 @@ PyObject *pack_module_init(void)
         PyModule_AddStringConstant(m, "LIBPYTHON", PYEMBED_LIBPYTHON) ||
         PyModule_AddStringConstant(m, "PLATFORM", PYEMBED_PLATFORM) ||
         PyModule_AddStringConstant(m, "DRIVER_INSTALLED", PYEMBED_DRIVER_INSTALLED) ||
+        PyModule_AddStringConstant(m, "DRIVER_LDFLAGS", PYEMBED_DRIVER_LDFLAGS) ||
         PyModule_AddStringConstant(m, "RUNTIME_MANIFEST_INSTALLED",
                                    PYEMBED_RUNTIME_MANIFEST_INSTALLED) ||
         PyModule_AddFunctions(m, pack__dist_methods)) {

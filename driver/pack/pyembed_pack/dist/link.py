@@ -199,37 +199,53 @@ def driver_for(dist, dist_id, runtime, cache_root, wanted, jobs, cc="cc", log=pr
                  "extension modules)")
 
 
+def driver_archive():
+    """libpyembed-driver.a (pyembed-run as an archive, driver/meson.build):
+    beside this pyembed-pack in a build tree, else the installed one."""
+    import sys
+    here = os.path.dirname(os.path.realpath(sys.executable))
+    for d in (here, os.path.dirname(_P.DRIVER_INSTALLED)):
+        p = os.path.join(d, "libpyembed-driver.a")
+        if os.path.exists(p):
+            return p
+    raise PackError(f"--freeze: libpyembed-driver.a is missing (not beside {here} nor in "
+                    f"{os.path.dirname(_P.DRIVER_INSTALLED)})")
+
+
 def host_driver(runtime, cache_root, static_code, jobs, cc="cc", log=print):
-    """Path of a driver linked at pack time against the static libpython
-    this pyembed-pack embeds (the system Python's), with static_code (a C
-    file from staticcode.py): pyembed-run plus those code objects."""
+    """Path of pyembed-run relinked with static_code (a C file from
+    staticcode.py): the driver archive this pyembed-pack was built with,
+    against the static libpython it embeds (the system Python's)."""
     import sysconfig
     libpython = _P.LIBPYTHON
     if not libpython.endswith(".a") or not os.path.exists(libpython):
         raise PackError(f"--freeze links a driver with the static libpython, and this "
                         f"pyembed-pack was built with {libpython or 'none'} "
                         "(meson option python_static)")
+    archive = driver_archive()
     include = sysconfig.get_config_var("INCLUDEPY")
     cflags = runtime.cflags + [f"-I{d}" for d in runtime.include_dirs] + [f"-I{include}"]
-    obj_key = _h(LINK_VERSION, cc_identity(cc), cflags[:len(runtime.cflags)],
-                 runtime.identity(), "host", include, file_hash(libpython))
-    # what libpython's built-in modules need (Debian: expat, zlib), then ours
+    # what libpython's built-in modules need (Debian: expat, zlib), then
+    # what libpyembed's do
     libs = []
     for var in ("MODLIBS", "LIBS", "SYSLIBS"):
         for flag in (sysconfig.get_config_var(var) or "").split():
             if flag.startswith("-l") and flag not in libs:
                 libs.append(flag)
-    inputs = ["-Wl,--whole-archive", libpython, "-Wl,--no-whole-archive"]
-    ldflags = ["-no-pie", "-Wl,--export-dynamic"] + libs + \
-        [f for f in runtime.libs if f not in libs]
-    return _link(Plan(cc, cflags, runtime, obj_key, [], static_code, inputs, ldflags),
+    own = _P.DRIVER_LDFLAGS.split()
+    inputs = [archive, "-Wl,--whole-archive", libpython, "-Wl,--no-whole-archive"]
+    ldflags = ["-no-pie", "-Wl,--export-dynamic"] + [f for f in own if f not in libs] + libs
+    key = _h(LINK_VERSION, cc_identity(cc), cflags, "host", file_hash(archive),
+             file_hash(libpython))
+    return _link(Plan(cc, cflags, None, key, [], static_code, inputs, ldflags),
                  cache_root, jobs, log, "linking a driver with static code objects")
 
 
 class Plan:
     """What _link compiles and links: the runtime's sources (objects cached
-    under obj_key), generated sources [(file name, text, extra cflags)],
-    an optional static-code C file, then inputs and ldflags."""
+    under obj_key; runtime None: none, the inputs have them), generated
+    sources [(file name, text, extra cflags)], an optional static-code C
+    file, then inputs and ldflags."""
 
     def __init__(self, cc, cflags, runtime, obj_key, generated, static_code, inputs, ldflags):
         self.cc, self.cflags, self.runtime, self.obj_key = cc, cflags, runtime, obj_key
@@ -247,9 +263,11 @@ def _link(plan, cache_root, jobs, log, message):
     out = os.path.join(out_dir, "pyembed-run")
     if os.path.exists(out):
         return out
-    os.makedirs(obj_dir, exist_ok=True)
+    sources = plan.runtime.sources if plan.runtime else []
+    if sources:
+        os.makedirs(obj_dir, exist_ok=True)
     os.makedirs(out_dir, exist_ok=True)
-    compiles = [(s, os.path.join(obj_dir, _obj_name(s)), []) for s in plan.runtime.sources]
+    compiles = [(s, os.path.join(obj_dir, _obj_name(s)), []) for s in sources]
     for name, text, flags in plan.generated:
         path = os.path.join(out_dir, name)
         with open(path, "w") as f:
