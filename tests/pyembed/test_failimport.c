@@ -21,7 +21,7 @@
  * makes the nth counted allocation from then on return NULL (once),
  * disarm() says whether it did, mark()/grown() measure live blocks.
  *
- * Three spots of CPython 3.11 itself mishandle a failed allocation
+ * Four spots of CPython 3.11 itself mishandle a failed allocation
  * (described where they are exempted, below): their allocations are not
  * failed. _thread's lock allocation answers with RuntimeError("can't
  * allocate lock"), not MemoryError: fi_driver.py accepts that one.
@@ -136,6 +136,14 @@ extern char __start_failhook_text[], __stop_failhook_text[];
  * slot fails with none (SystemError "execution of module _queue failed
  * without setting an exception"). */
 static const char *const exempt_callers[] = {"PyType_FromModuleAndSpec", NULL};
+/* CPython functions none of whose allocations (at any depth) are failed,
+ * told by exported names (dladdr sees no static function):
+ * PyType_FromModuleAndSpec, when type_ready inside it fails on an
+ * allocation of its own (a method descriptor, an interned name), leaves
+ * one block of the half-made type behind (typeobject.c's error path;
+ * which allocation of an import lands there shifts with the size of the
+ * environment). */
+static const char *const exempt_within[] = {"PyType_FromModuleAndSpec", NULL};
 /* What the failing allocation was called through on its way here. */
 static const char *const allocator_entries[] = {
     "PyMem_RawMalloc", "PyMem_RawCalloc", "PyMem_RawRealloc", "PyMem_Malloc",
@@ -153,21 +161,26 @@ static int listed(const char *name, const char *const *list)
 
 /* 1 when the function that asked for this allocation (the first frame
  * past the hook's, not one of CPython's allocator entry points) is
- * exempt. Frames before the hook's are backtrace's own (a sanitizer's
+ * exempt, or when it was asked for anywhere inside one of exempt_within.
+ * Frames before the hook's are backtrace's own (a sanitizer's
  * interceptor). */
 HOOK_TEXT static int exempt_caller(void)
 {
-    void *bt[20];
-    int n = backtrace(bt, 20), in_hook, seen_hook = 0;
+    void *bt[64];
+    int n = backtrace(bt, 64), in_hook, seen_hook = 0, caller = 1;
     for (int i = 0; i < n; i++) {
         Dl_info info;
         in_hook = (char *)bt[i] >= __start_failhook_text && (char *)bt[i] < __stop_failhook_text;
         seen_hook |= in_hook;
         if (in_hook || !seen_hook)
             continue;
-        if (!dladdr(bt[i], &info) || listed(info.dli_sname, allocator_entries))
+        if (!dladdr(bt[i], &info) || (caller && listed(info.dli_sname, allocator_entries)))
             continue;
-        return listed(info.dli_sname, exempt_callers);
+        if (caller && listed(info.dli_sname, exempt_callers))
+            return 1;
+        caller = 0;
+        if (listed(info.dli_sname, exempt_within))
+            return 1;
     }
     return 0;
 }
