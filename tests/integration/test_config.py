@@ -812,6 +812,40 @@ register_target("exe", make)
         self.assertEqual(config["spec"], json.loads(r.stdout))
         self.assertEqual(config["spec"]["allocator_domains"], ["raw", "arena"])
 
+    CONFIG4 = '''
+def make():
+    dist = default_python_distribution()
+    config = dist.make_python_interpreter_config()
+    config.run_module = "cbapp"
+    exe = dist.to_python_executable("cbapp", config = config)
+    exe.add_python_resources(exe.read_package_root("app"))
+    exe.freeze = ["cbapp", "json.decoder", "cbapp"]
+    return exe
+register_target("exe", make)
+'''
+
+    def test_freeze_field_same_spec(self):
+        """exe.freeze is --freeze (repeats are one); with exe.driver, or not
+        a list of module names, it is the config's error."""
+        d = self.fixture("callback")
+        with open(os.path.join(d, "pyembed.bzl"), "w") as f:
+            f.write(self.CONFIG4)
+        r = self.pack_in(d, "build", "--print-spec", check=0)
+        config = json.loads(r.stdout)
+        r = self.pack_in(d, "build", "-o", config["output"], "--print-spec", "--run-module",
+                         "cbapp", "--module-path", os.path.join(d, "app"), "--freeze", "cbapp",
+                         "json.decoder", check=0)
+        self.assertEqual(config["spec"], json.loads(r.stdout))
+        self.assertEqual(config["spec"]["freeze"], ["cbapp", "json.decoder"])
+        for line, why in (('exe.freeze = "cbapp"', "freeze must be a list of strings"),
+                          ('exe.freeze = ["a;b"]', "freeze: 'a;b' is not a dotted module name"),
+                          ('exe.driver = "drv"', "freeze links a driver of its own")):
+            with open(os.path.join(d, "pyembed.bzl"), "w") as f:
+                f.write(self.CONFIG4.replace("    return exe", f"    {line}\n    return exe"))
+            r = self.pack_in(d, "build", "--print-spec", check=1)
+            self.assertIn(why, r.stderr)
+            self.assertNotIn("Traceback", r.stderr)
+
     def test_callbacks_make_a_decide_function(self):
         d = self.fixture("callback")
         r = self.pack_in(d, "build", "--print-spec", "exe", check=0)

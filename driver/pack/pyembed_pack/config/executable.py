@@ -31,6 +31,14 @@ def exe_compress(self, name, v):
     return want_choice(name, v, ("all", "lazy", "none"))
 
 
+def exe_freeze(self, name, v):
+    """freeze: a list of dotted module names (pyembed-pack --freeze)."""
+    names = want_strs(name, v)
+    for n in names:
+        want_module_name(name, n)
+    return tuple(dict.fromkeys(names))
+
+
 def exe_driver(self, name, v):
     if v is None:
         return None
@@ -52,6 +60,7 @@ class Executable(Settings):
         "compress": ("lazy", exe_compress),
         "strip": (True, f_bool),
         "driver": (None, exe_driver),
+        "freeze": ((), exe_freeze),
     }
     ATTRS = tuple(FIELDS)
     READONLY = ("name",)

@@ -142,7 +142,11 @@ def executable_spec(exe, command, output, opts):
     run_module, run_code = run_fields(exe)
     distribution, sha256, python = distribution_fields(exe)
     pip_args = tuple(exe.pip_args) if exe.pip_args else None
-    alloc, domains, alloc_debug = allocator(exe, bool(distribution or python))
+    frozen = exe.values["freeze"]
+    if frozen and exe.values["driver"]:
+        raise fail(exe, "freeze", exe, "freeze links a driver of its own; it cannot go "
+                   "with driver")
+    alloc, domains, alloc_debug = allocator(exe, bool(distribution or python or frozen))
     spec = BuildSpec(
         command=command, output=output, out_dir=os.path.dirname(os.path.abspath(output)),
         module_paths=tuple(exe.module_paths), run_module=run_module, run_code=run_code,
@@ -168,7 +172,7 @@ def executable_spec(exe, command, output, opts):
         bytecode_levels=canonical_levels(levels, optimize), sys_frozen=cfg["sys_frozen"],
         pip_env=tuple(sorted(exe.pip_env.items())),
         pip_cwd=exe.ctx.cwd if pip_args is not None else None,
-        package_roots=package_roots(exe),
+        package_roots=package_roots(exe), freeze=frozen,
         extra_modules=tuple((n, s, p) for n, s, p, _ in exe.extra_modules),
         decide=decider(exe))
     return spec
