@@ -40,7 +40,7 @@ extern "C" {
 #include "packrs_version.h" /* PACKRS_VERSION_MAJOR/MINOR/PATCH/NUMBER/STRING */
 
 /** Format version written by this library and the only one it reads. */
-#define PACKRS_FORMAT_VERSION 1
+#define PACKRS_FORMAT_VERSION 2 /* the newest this library reads and writes */
 
 /** Error codes. Values are part of the ABI and never renumbered. */
 enum packrs_error {
@@ -88,6 +88,8 @@ enum packrs_field_type {
 
 /** Field flags for packrs_writer_add_field(). */
 #define PACKRS_FIELD_ZLIB 0x1u /* store zlib-compressed (only if smaller) */
+#define PACKRS_FIELD_ZSTD 0x2u /* store zstd-compressed (only if smaller; a
+                                  blob with such a field is format version 2) */
 
 /** Buffer size that holds any resource name or field key with its NUL
  *  (names and keys are at most 65535 bytes, docs/format.md §4.1). */
@@ -107,7 +109,7 @@ typedef struct packrs_resource {
  *  compressed != 0); use packrs_field_read() to get the plain bytes. */
 typedef struct packrs_field {
     int type;             /* enum packrs_field_type */
-    int compressed;       /* 1 when stored with zlib */
+    int compressed;       /* 0 stored, PACKRS_FIELD_ZLIB or PACKRS_FIELD_ZSTD */
     const char *name;     /* key for DATA_FILE/DISTINFO_FILE, else "" */
     size_t name_len;
     const void *data;     /* stored bytes, borrowed, 16-byte aligned */

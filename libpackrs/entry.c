@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <xxhash.h>
 #include <zlib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
 
 /* Checks that [off, off+len] is a NUL-terminated string without inner NUL
  * inside the string table (§4.2). */
@@ -37,6 +39,13 @@ static int keyed(int type)
     return type == PACKRS_FIELD_DATA_FILE || type == PACKRS_FIELD_DISTINFO_FILE;
 }
 
+/* The most a codec can expand its input (§5.6): zlib's deflate 1032:1, a
+ * zstd frame 32768:1 (a 128 KiB RLE block costs 4 bytes); stored, 1:1. */
+static uint64_t max_ratio(unsigned flags)
+{
+    return flags & PK_FFLAG_ZLIB ? 1032 : flags & PK_FFLAG_ZSTD ? 32768 : 1;
+}
+
 /* Checks field record fi of entry idx (§5); prev is the previous record of
  * the same entry or NULL. */
 static int check_field(packrs_reader *r, uint32_t idx, uint32_t fi,
@@ -49,7 +58,8 @@ static int check_field(packrs_reader *r, uint32_t idx, uint32_t fi,
     int rc;
     if (type < 1 || type > PACKRS_FIELD_TYPE_MAX)
         return CORRUPT(r, "§5.1", "field %u has unknown type %u", fi, type);
-    if (flags & ~PK_FFLAG_ALL)
+    if (flags & ~(r->version >= 2 ? PK_FFLAG_ALL_V2 : PK_FFLAG_ALL) ||
+        flags == (PK_FFLAG_ZLIB | PK_FFLAG_ZSTD))
         return CORRUPT(r, "§5.2", "field %u has reserved flags 0x%x", fi, flags);
     if (pk_rd32(f + PK_F_RESERVED) != 0)
         return CORRUPT(r, "§5.3", "field %u reserved word is not zero", fi);
@@ -63,7 +73,7 @@ static int check_field(packrs_reader *r, uint32_t idx, uint32_t fi,
     if (!pk_add(off, size, &end) || end > r->data_len)
         return CORRUPT(r, "§5.5", "field %u data lies outside the data section",
                        fi);
-    if (!(flags & PK_FFLAG_ZLIB) && pk_rd64(f + PK_F_USIZE) != size)
+    if (!flags && pk_rd64(f + PK_F_USIZE) != size)
         return CORRUPT(r, "§5.6", "field %u: stored field has size %llu but "
                        "uncompressed size %llu", fi, (unsigned long long)size,
                        (unsigned long long)pk_rd64(f + PK_F_USIZE));
@@ -71,7 +81,7 @@ static int check_field(packrs_reader *r, uint32_t idx, uint32_t fi,
         return CORRUPT(r, "§5.6", "field %u is too large for this machine", fi);
     /* zlib cannot inflate more than 1032:1, so a bigger claim is a lie
      * that would only make the reader allocate absurd buffers. */
-    if ((flags & PK_FFLAG_ZLIB) && pk_rd64(f + PK_F_USIZE) / 1032 > size + 1)
+    if (pk_rd64(f + PK_F_USIZE) / max_ratio(flags) > size + 1)
         return CORRUPT(r, "§5.6", "field %u claims %llu bytes from %llu compressed",
                        fi, (unsigned long long)pk_rd64(f + PK_F_USIZE),
                        (unsigned long long)size);
@@ -176,7 +186,7 @@ static int field_load(packrs_reader *r, const packrs_resource *res, uint32_t fi,
 {
     const unsigned char *f = r->fields + (size_t)fi * PK_FIELD_SIZE;
     out->type = pk_rd16(f + PK_F_TYPE);
-    out->compressed = (pk_rd16(f + PK_F_FLAGS) & PK_FFLAG_ZLIB) != 0;
+    out->compressed = (int)(pk_rd16(f + PK_F_FLAGS) & (PK_FFLAG_ZLIB | PK_FFLAG_ZSTD));
     out->name = (const char *)r->strings + pk_rd32(f + PK_F_NAME_OFF);
     out->name_len = pk_rd32(f + PK_F_NAME_LEN);
     out->data = r->data + pk_rd64(f + PK_F_OFFSET);
@@ -234,6 +244,19 @@ int packrs_resource_field(packrs_reader *r, const packrs_resource *res,
     return packrs__miss(r, PACKRS_ENOTFOUND, "no such field");
 }
 
+/* Decompresses zstd field f into dst (dst_len bytes exactly, §5.6). */
+static int unzstd(packrs_reader *r, const packrs_field *f, void *dst, size_t dst_len)
+{
+    size_t got = ZSTD_decompress(dst, dst_len, f->data, f->size);
+    int nomem = ZSTD_isError(got) && ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation;
+    if (!ZSTD_isError(got) && got == dst_len)
+        return PACKRS_OK;
+    return packrs__fail(r, nomem ? PACKRS_ENOMEM : PACKRS_ECORRUPT,
+                        "corrupt blob (§5.6): %s '%s' does not decompress to %zu bytes "
+                        "(zstd: %s)", packrs_field_type_name(f->type), f->name, dst_len,
+                        ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size");
+}
+
 int packrs_field_decompress(packrs_reader *r, const packrs_field *f, void *dst,
                             size_t dst_len)
 {
@@ -246,6 +269,8 @@ int packrs_field_decompress(packrs_reader *r, const packrs_field *f, void *dst,
             memcpy(dst, f->data, dst_len);
         return PACKRS_OK;
     }
+    if (f->compressed == PACKRS_FIELD_ZSTD)
+        return unzstd(r, f, dst, dst_len);
     zrc = uncompress(dst, &got, f->data, (uLong)f->size);
     if (zrc != Z_OK || got != dst_len)
         return packrs__fail(r, zrc == Z_MEM_ERROR ? PACKRS_ENOMEM : PACKRS_ECORRUPT,

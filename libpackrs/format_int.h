@@ -1,5 +1,6 @@
 /*
- * format_int.h — on-disk layout of packrs format version 1 (private).
+ * format_int.h — on-disk layout of packrs format versions 1 and 2 (private;
+ * version 2 adds only the zstd field flag).
  *
  * Mirrors docs/format.md; the section numbers (§) below refer to it.
  * All fields are little-endian; records are read with the rd*() helpers,
@@ -57,7 +58,9 @@
 #define PK_F_USIZE 32
 #define PK_F_CHECKSUM 40
 #define PK_FFLAG_ZLIB 0x1u
-#define PK_FFLAG_ALL 0x1u
+#define PK_FFLAG_ZSTD 0x2u
+#define PK_FFLAG_ALL 0x1u     /* the flags of version 1 */
+#define PK_FFLAG_ALL_V2 0x3u  /* of version 2: one codec bit at most */
 
 #define PK_DATA_ALIGN 16     /* §6 field data alignment */
 #define PK_SECTION_ALIGN 16  /* §2.8 section alignment */

@@ -49,10 +49,11 @@ static int check_header(packrs_reader *r, const unsigned char *h, size_t len)
                        len, PK_HEADER_SIZE);
     if (memcmp(h, PK_MAGIC, PK_MAGIC_LEN) != 0)
         return CORRUPT(r, "§2.2", "bad magic (not a packrs blob)");
-    if (pk_rd32(h + PK_OFF_VERSION) != PACKRS_FORMAT_VERSION)
+    r->version = pk_rd32(h + PK_OFF_VERSION);
+    if (r->version < 1 || r->version > PACKRS_FORMAT_VERSION)
         return packrs__fail(r, PACKRS_EVERSION,
-                            "unsupported format version %u (§2.3; this reader: %d)",
-                            pk_rd32(h + PK_OFF_VERSION), PACKRS_FORMAT_VERSION);
+                            "unsupported format version %u (§2.3; this reader: 1 to %d)",
+                            r->version, PACKRS_FORMAT_VERSION);
     if (pk_rd32(h + PK_OFF_FLAGS) != 0)
         return CORRUPT(r, "§2.4", "reserved flags 0x%x set",
                        pk_rd32(h + PK_OFF_FLAGS));

@@ -17,6 +17,7 @@ struct packrs_reader {
     int failed;                /* open failed: handle only carries errmsg */
     int live;                  /* opened: messages go per thread (error.c) */
     uint64_t id;               /* unique for the process: tags messages */
+    uint32_t version;          /* format version of the blob (1 or 2) */
     uint32_t nbuckets, nres, nfields;
     const unsigned char *buckets, *entries, *fields, *strings, *data;
     uint64_t strings_len, data_len;

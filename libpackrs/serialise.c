@@ -1,5 +1,6 @@
 /*
- * serialise.c — laying a writer's content out as a version-1 blob.
+ * serialise.c — laying a writer's content out as a blob (version 1, or 2
+ * when a field is zstd-compressed).
  *
  * Deterministic: resources are sorted by name and fields by (type, key)
  * before layout, so output depends only on content (docs/format.md §8).
@@ -161,11 +162,22 @@ static void put_entries(packrs_writer *w, unsigned char *blob, const layout *L)
     }
 }
 
+/* The format version w's content needs (§9): 2 when a field is
+ * zstd-compressed, else 1 (what every reader of version 1 reads). */
+static uint32_t needed_version(const packrs_writer *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        for (size_t k = 0; k < w->res[i]->nfields; k++)
+            if (w->res[i]->fields[k].flags & PK_FFLAG_ZSTD)
+                return 2;
+    return 1;
+}
+
 /* Writes the header and its checksum (§2). */
 static void put_header(packrs_writer *w, unsigned char *blob, const layout *L)
 {
     memcpy(blob, PK_MAGIC, PK_MAGIC_LEN);
-    pk_wr32(blob + PK_OFF_VERSION, PACKRS_FORMAT_VERSION);
+    pk_wr32(blob + PK_OFF_VERSION, needed_version(w));
     pk_wr64(blob + PK_OFF_BLOB_SIZE, L->total);
     pk_wr32(blob + PK_OFF_BUCKET_COUNT, (uint32_t)L->nbuckets);
     pk_wr32(blob + PK_OFF_RESOURCE_COUNT, (uint32_t)w->n);

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <zlib.h>
+#include <zstd.h>
 
 int packrs_writer_create(packrs_writer **out)
 {
@@ -189,12 +190,43 @@ static int check_new_field(packrs_writer *w, const wres *r, int type,
     return PACKRS_OK;
 }
 
-/* Sets f's stored bytes: zlib-compressed when asked and smaller. */
+/* zstd level of PACKRS_FIELD_ZSTD: as small as zlib's level 6 or smaller,
+ * decompressing 2.5x faster (bench/bench_codec.c, docs/benchmarks.md). */
+#define PK_ZSTD_LEVEL 12
+
+/* f's stored bytes zstd-compressed, if smaller than len: 1 done, 0 not
+ * smaller (f->data unset), or an error code. */
+static int store_zstd(packrs_writer *w, wfield *f, const void *data, size_t len)
+{
+    size_t cap = ZSTD_compressBound(len), clen;
+    if (!(f->data = malloc(cap)))
+        return PACKRS_ENOMEM;
+    clen = ZSTD_compress(f->data, cap, data, len, PK_ZSTD_LEVEL);
+    if (ZSTD_isError(clen)) {
+        free(f->data);
+        return packrs__wfail(w, PACKRS_EZLIB, "zstd compress failed: %s",
+                             ZSTD_getErrorName(clen));
+    }
+    if (clen >= len) {
+        free(f->data);
+        return 0;
+    }
+    f->size = clen;
+    f->flags = PK_FFLAG_ZSTD;
+    return 1;
+}
+
+/* Sets f's stored bytes: compressed with the codec asked for when that is
+ * smaller. */
 static int store_bytes(packrs_writer *w, wfield *f, const void *data, size_t len,
                        unsigned flags)
 {
     f->usize = len;
-    if ((flags & PACKRS_FIELD_ZLIB) && len > 64 && len <= ULONG_MAX / 2) {
+    if ((flags & PACKRS_FIELD_ZSTD) && len > 64) {
+        int rc = store_zstd(w, f, data, len);
+        if (rc)
+            return rc == 1 ? PACKRS_OK : rc;
+    } else if ((flags & PACKRS_FIELD_ZLIB) && len > 64 && len <= ULONG_MAX / 2) {
         uLongf clen = compressBound((uLong)len);
         if (!(f->data = malloc(clen)))
             return PACKRS_ENOMEM;
@@ -223,7 +255,8 @@ int packrs_writer_add_field(packrs_writer *w, const char *resource, int type,
     wres *r;
     wfield f = {0};
     int rc;
-    if (!w || (!data && len) || (flags & ~PACKRS_FIELD_ZLIB))
+    if (!w || (!data && len) || (flags & ~(PACKRS_FIELD_ZLIB | PACKRS_FIELD_ZSTD)) ||
+        flags == (PACKRS_FIELD_ZLIB | PACKRS_FIELD_ZSTD))
         return w ? packrs__wfail(w, PACKRS_EINVAL, "bad data or flags") : PACKRS_EINVAL;
     if (!(r = find_res(w, resource)))
         return packrs__wfail(w, PACKRS_ENOTFOUND, "no resource '%s'",

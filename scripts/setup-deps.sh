@@ -15,7 +15,7 @@
 #           libpython3.11-testsuite is NOT installed: the CPython test-suite
 #           gate extracts it into a private tree (tests/cpython/README.md).
 set -eu
-PKGS="build-essential meson ninja-build pkg-config zlib1g-dev libxxhash-dev
+PKGS="build-essential meson ninja-build pkg-config zlib1g-dev libzstd-dev libxxhash-dev
       libpython3.11-dev python3.11 libexpat1-dev libcmocka-dev binutils
       libarchive-dev zstd libzstd-dev libcurl4-openssl-dev
       libmimalloc-dev libjemalloc-dev"

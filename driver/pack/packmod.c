@@ -66,16 +66,18 @@ static PyObject *writer_add_kind(Writer *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* add_field(resource, type, key_or_None, data: bytes, compress: bool) */
+/* add_field(resource, type, key_or_None, data: bytes, codec: int): codec 0
+ * stores the bytes, CODEC_ZLIB/CODEC_ZSTD (True is zlib) compresses them
+ * when that is smaller. */
 static PyObject *writer_add_field(Writer *self, PyObject *args)
 {
     const char *name, *key;
     int type, compress, rc;
     Py_buffer data;
-    if (!PyArg_ParseTuple(args, "sizy*p", &name, &type, &key, &data, &compress))
+    if (!PyArg_ParseTuple(args, "sizy*i", &name, &type, &key, &data, &compress))
         return NULL;
     rc = packrs_writer_add_field(self->w, name, type, key, data.buf, (size_t)data.len,
-                                 compress ? PACKRS_FIELD_ZLIB : 0);
+                                 (unsigned)compress);
     PyBuffer_Release(&data);
     if (rc)
         return writer_error(self, rc);
@@ -152,7 +154,8 @@ static int add_constants(PyObject *m)
         {"FIELD_SOURCE", PACKRS_FIELD_SOURCE}, {"FIELD_BYTECODE", PACKRS_FIELD_BYTECODE},
         {"FIELD_EXTENSION", PACKRS_FIELD_EXTENSION}, {"FIELD_DATA_FILE", PACKRS_FIELD_DATA_FILE},
         {"FIELD_DISTINFO_FILE", PACKRS_FIELD_DISTINFO_FILE}, {"FIELD_FS_PATH", PACKRS_FIELD_FS_PATH},
-        {"FIELD_SHARED_LIB", PACKRS_FIELD_SHARED_LIB}, {"FIELD_METADATA", PACKRS_FIELD_METADATA}};
+        {"FIELD_SHARED_LIB", PACKRS_FIELD_SHARED_LIB}, {"FIELD_METADATA", PACKRS_FIELD_METADATA},
+        {"CODEC_ZLIB", PACKRS_FIELD_ZLIB}, {"CODEC_ZSTD", PACKRS_FIELD_ZSTD}};
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
         if (PyModule_AddIntConstant(m, c[i].n, c[i].v))
             return -1;

@@ -36,10 +36,9 @@ static packrs_writer *fresh(void)
 
 /* Adds field (type, key) = text to res, compressed when zlib. */
 static void put(packrs_writer *w, const char *res, int type, const char *key,
-                const char *text, int zlib)
+                const char *text, unsigned codec)
 {
-    if (packrs_writer_add_field(w, res, type, key, text, strlen(text),
-                                zlib ? PACKRS_FIELD_ZLIB : 0) != PACKRS_OK) {
+    if (packrs_writer_add_field(w, res, type, key, text, strlen(text), codec) != PACKRS_OK) {
         fprintf(stderr, "%s: %s\n", res, packrs_writer_errmsg(w));
         exit(1);
     }
@@ -71,6 +70,15 @@ int main(int argc, char **argv)
     put(w, "app.util", PACKRS_FIELD_BYTECODE_OPT2, NULL, long_text, 1);
     put(w, "app.util", PACKRS_FIELD_METADATA, NULL, "", 0);
     emit(w, argv[1], "compressed.blob");
+
+    w = fresh(); /* version 2: zstd fields beside zlib and stored ones */
+    packrs_writer_add_resource(w, "app", PACKRS_KIND_MODULE);
+    packrs_writer_add_resource(w, "app.util", PACKRS_KIND_MODULE);
+    put(w, "app", PACKRS_FIELD_SOURCE, NULL, long_text, PACKRS_FIELD_ZSTD);
+    put(w, "app", PACKRS_FIELD_BYTECODE, NULL, long_text, PACKRS_FIELD_ZLIB);
+    put(w, "app.util", PACKRS_FIELD_BYTECODE_OPT2, NULL, long_text, PACKRS_FIELD_ZSTD);
+    put(w, "app.util", PACKRS_FIELD_METADATA, NULL, "", 0);
+    emit(w, argv[1], "zstd.blob");
 
     w = fresh();
     packrs_writer_add_resource(w, "pkg", PACKRS_KIND_PACKAGE | PACKRS_KIND_DATA);

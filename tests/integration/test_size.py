@@ -5,7 +5,8 @@ import os
 import harness
 from harness import PackTestCase, blob_fields, elf_section, run
 
-ZLIB = 1  # field flag bit 0 (docs/format.md §5.2)
+ZLIB, ZSTD = 1, 2  # field flag bits 0 and 1 (docs/format.md §5.2)
+COMPRESSED = ZLIB | ZSTD
 
 
 class DefaultSizeTest(PackTestCase):
@@ -26,13 +27,13 @@ class DefaultSizeTest(PackTestCase):
         self.assertExited(r, 0)
         self.assertEqual(r.stdout, 'lazy: {"lazy": 1400} loaded-at-start: False\n')
         fields = self.fields(self.exe)
-        self.assertTrue(all(f[1] & ZLIB for f in fields["lazymod"]), fields["lazymod"])
-        self.assertTrue(any(f[1] & ZLIB for f in fields["json.decoder"]))
+        self.assertTrue(all(f[1] == ZSTD for f in fields["lazymod"]), fields["lazymod"])
+        self.assertTrue(any(f[1] & COMPRESSED for f in fields["json.decoder"]))
 
     def test_load_time_modules_are_stored(self):
         fields = self.fields(self.exe)
         for name in ("lazyuser", "encodings", "encodings.utf_8", "encodings.aliases"):
-            self.assertFalse(any(f[1] & ZLIB for f in fields[name]), name)
+            self.assertFalse(any(f[1] & COMPRESSED for f in fields[name]), name)
 
     def test_no_compress_and_compress_all(self):
         none = os.path.join(self.tmp, "none")
@@ -41,10 +42,26 @@ class DefaultSizeTest(PackTestCase):
                   "--no-compress")
         self.pack(every, "--module-path", harness.APP, "--run-module", "lazyuser",
                   "--compress")
-        self.assertFalse(any(f[1] & ZLIB for fs in self.fields(none).values() for f in fs))
-        self.assertTrue(any(f[1] & ZLIB for f in self.fields(every)["lazyuser"]))
+        self.assertFalse(any(f[1] & COMPRESSED for fs in self.fields(none).values() for f in fs))
+        self.assertTrue(any(f[1] & COMPRESSED for f in self.fields(every)["lazyuser"]))
         for exe in (none, every):
             self.assertEqual(run([exe], cwd=self.tmp).stdout, run([self.exe]).stdout)
+
+    def test_zstd_by_default_zlib_on_request(self):
+        """zstd fields make a version-2 blob; --compress-codec zlib makes the
+        version-1 blob every older reader takes, and both run alike."""
+        zlib = os.path.join(self.tmp, "zlib")
+        self.pack(zlib, "--module-path", harness.APP, "--run-module", "lazyuser",
+                  "--compress-codec", "zlib")
+        fields = self.fields(zlib)
+        self.assertTrue(all(f[1] == ZLIB for f in fields["lazymod"]), fields["lazymod"])
+        self.assertFalse(any(f[1] & ZSTD for fs in fields.values() for f in fs))
+        for exe, version in ((self.exe, 2), (zlib, 1)):
+            with open(exe, "rb") as f:
+                data = f.read()
+            off, _ = elf_section(data)
+            self.assertEqual(int.from_bytes(data[off + 8:off + 12], "little"), version)
+        self.assertEqual(run([zlib], cwd=self.tmp).stdout, run([self.exe]).stdout)
 
     @harness.skip_under_valgrind("the valgrind pass packs with --no-strip (its suppressions "
                                  "name CPython's functions); this test runs no program")

@@ -247,7 +247,7 @@ static const hostile hostiles[] = {
     {"fields 2^32-1", PK_OFF_FIELD_COUNT, 4, SET, UINT32_MAX, PACKRS_ECORRUPT, "§2.8"},
     {"fields overrun table", PK_OFF_FIELD_COUNT, 4, ADD, 1, PACKRS_ECORRUPT, "§2.8"},
     {"version 0", PK_OFF_VERSION, 4, SET, 0, PACKRS_EVERSION, "§2.3"},
-    {"version 2", PK_OFF_VERSION, 4, SET, 2, PACKRS_EVERSION, "§2.3"},
+    {"version 3", PK_OFF_VERSION, 4, SET, 3, PACKRS_EVERSION, "§2.3"},
     {"version 2^32-1", PK_OFF_VERSION, 4, SET, UINT32_MAX, PACKRS_EVERSION, "§2.3"},
     {"flags bit 0", PK_OFF_FLAGS, 4, SET, 1, PACKRS_ECORRUPT, "§2.4"},
     {"flags bit 31", PK_OFF_FLAGS, 4, SET, 0x80000000u, PACKRS_ECORRUPT, "§2.4"},
@@ -364,7 +364,7 @@ static const record_case records[] = {
     {"name hash", ENTRY, 1, PK_E_HASH, 8, XOR, 1, AT_GET, 1, 0, PACKRS_ECORRUPT, "§4.6"},
     {"field type 0", FIELD, 4, PK_F_TYPE, 2, SET, 0, AT_GET, 1, 0, PACKRS_ECORRUPT, "§5.1"},
     {"field type 11", FIELD, 4, PK_F_TYPE, 2, SET, 11, AT_GET, 1, 0, PACKRS_ECORRUPT, "§5.1"},
-    {"field flag 0x2", FIELD, 4, PK_F_FLAGS, 2, SET, 2, AT_GET, 1, 0, PACKRS_ECORRUPT, "§5.2"},
+    {"field flag 0x2 (zstd) in version 1", FIELD, 4, PK_F_FLAGS, 2, SET, 2, AT_GET, 1, 0, PACKRS_ECORRUPT, "§5.2"},
     {"field flag 0x8000", FIELD, 4, PK_F_FLAGS, 2, SET, 0x8000, AT_GET, 1, 0, PACKRS_ECORRUPT, "§5.2"},
     {"field reserved", FIELD, 5, PK_F_RESERVED, 4, SET, 1, AT_GET, 2, 0, PACKRS_ECORRUPT, "§5.3"},
     {"key past strings", FIELD, 2, PK_F_NAME_OFF, 4, SET, 0x10000, AT_GET, 0, 0, PACKRS_ECORRUPT, "§4.2"},
@@ -439,6 +439,68 @@ static void test_corrupt__hostile_records(void **state)
         free(copy);
     }
     free(blob);
+}
+
+/* A version-2 blob: entry 0 "z", field 0 a zstd-compressed BYTECODE of
+ * 20000 bytes (stored size ~100). */
+static const record_case zstd_records[] = {
+    {"zlib and zstd flags", FIELD, 0, PK_F_FLAGS, 2, SET, 3, AT_GET, 0, 0, PACKRS_ECORRUPT, "§5.2"},
+    {"flag 0x4 in version 2", FIELD, 0, PK_F_FLAGS, 2, SET, 4, AT_GET, 0, 0, PACKRS_ECORRUPT, "§5.2"},
+    {"zstd claims over 32768:1", FIELD, 0, PK_F_USIZE, 8, SET, UINT64_C(1) << 40, AT_GET, 0, 0,
+     PACKRS_ECORRUPT, "§5.6"},
+    {"zstd size one more", FIELD, 0, PK_F_USIZE, 8, ADD, 1, AT_READ, 0, 0, PACKRS_ECORRUPT, "§5.6"},
+    {"zstd size one less", FIELD, 0, PK_F_USIZE, 8, ADD, (uint64_t)-1, AT_READ, 0, 0,
+     PACKRS_ECORRUPT, "§5.6"},
+    {"zstd frame damaged", FIELD, 0, PK_F_SIZE, 8, ADD, (uint64_t)-8, AT_READ, 0, 0,
+     PACKRS_ECORRUPT, "§5.6"},
+};
+
+/* The zstd blob of zstd_records; *len its size. */
+static unsigned char *blob_zstd(size_t *len)
+{
+    packrs_writer *w;
+    unsigned char *data = malloc(20000);
+    void *blob;
+    for (int i = 0; i < 20000; i++)
+        data[i] = (unsigned char)("abcdefgh"[i % 8] + i / 4096);
+    assert_int_equal(packrs_writer_create(&w), PACKRS_OK);
+    assert_int_equal(packrs_writer_add_resource(w, "z", PACKRS_KIND_MODULE), PACKRS_OK);
+    assert_int_equal(packrs_writer_add_field(w, "z", PACKRS_FIELD_BYTECODE, NULL, data, 20000,
+                                             PACKRS_FIELD_ZSTD), PACKRS_OK);
+    assert_int_equal(packrs_writer_finish_buffer(w, &blob, len), PACKRS_OK);
+    packrs_writer_free(w);
+    free(data);
+    assert_int_equal(pk_rd32((unsigned char *)blob + PK_OFF_VERSION), 2);
+    return blob;
+}
+
+static void test_corrupt__hostile_zstd_records(void **state)
+{
+    size_t len;
+    unsigned char *blob = blob_zstd(&len), *v1;
+    packrs_reader *r;
+    packrs_resource res;
+    (void)state;
+    for (size_t i = 0; i < sizeof zstd_records / sizeof zstd_records[0]; i++) {
+        unsigned char *copy = dup_exact(blob, len);
+        print_message("hostile zstd record: %s\n", zstd_records[i].what);
+        patch_record(copy, len, &zstd_records[i]);
+        r = open_ok(copy, len);
+        expect_error(r, run_stage(r, &zstd_records[i]), zstd_records[i].code,
+                     zstd_records[i].clause);
+        expect_error(r, packrs_reader_verify(r), zstd_records[i].code, zstd_records[i].clause);
+        packrs_reader_free(r);
+        free(copy);
+    }
+    /* the same blob called version 1: its zstd flag is reserved there */
+    v1 = dup_exact(blob, len);
+    pk_wr32(v1 + PK_OFF_VERSION, 1);
+    reseal_header(v1, len);
+    r = open_ok(v1, len);
+    expect_error(r, packrs_reader_get(r, 0, &res), PACKRS_ECORRUPT, "§5.2");
+    packrs_reader_free(r);
+    free(v1);
+    packrs_free(blob);
 }
 
 /* The bucket that holds entry idx. */
@@ -574,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_corrupt__reserved_header_bytes),
         cmocka_unit_test(test_corrupt__header_checksum),
         cmocka_unit_test(test_corrupt__hostile_records),
+        cmocka_unit_test(test_corrupt__hostile_zstd_records),
         cmocka_unit_test(test_corrupt__bucket_names_missing_entry),
         cmocka_unit_test(test_corrupt__bucket_hash_mismatch),
         cmocka_unit_test(test_corrupt__bucket_used_twice),

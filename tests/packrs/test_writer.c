@@ -192,6 +192,33 @@ static packrs_reader *one_field(const void *data, size_t n, unsigned flags,
     return r;
 }
 
+/* zstd: stored compressed (flag 2), the blob is version 2 (a zlib-only or
+ * stored blob stays version 1), and it reads back. */
+static void test_writer__zstd_compressible_is_compressed(void **state)
+{
+    unsigned char *data = bytes_compressible(10000), *blob, *blob1;
+    packrs_field f, f1;
+    packrs_reader *r = one_field(data, 10000, PACKRS_FIELD_ZSTD, &blob, &f);
+    packrs_reader *r1 = one_field(data, 10000, PACKRS_FIELD_ZLIB, &blob1, &f1);
+    const void *p;
+    size_t n;
+    void *owned = NULL;
+    (void)state;
+    assert_int_equal(f.compressed, PACKRS_FIELD_ZSTD);
+    assert_true(f.size < 10000 / 4);
+    assert_int_equal(blob[8], 2);
+    assert_int_equal(blob1[8], 1);
+    assert_int_equal(packrs_field_read(r, &f, &p, &n, &owned), PACKRS_OK);
+    assert_int_equal(n, 10000);
+    assert_memory_equal(p, data, 10000);
+    packrs_free(owned);
+    packrs_reader_free(r);
+    packrs_reader_free(r1);
+    free(blob);
+    free(blob1);
+    free(data);
+}
+
 static void test_writer__zlib_compressible_is_compressed(void **state)
 {
     unsigned char *data = bytes_compressible(10000), *blob;
@@ -596,7 +623,10 @@ static void test_writer__rejects_bad_data_and_flags(void **state)
     add_res(w, "p", 0);
     expect_reject(w, packrs_writer_add_field(w, "p", PACKRS_FIELD_SOURCE, NULL, NULL, 1, 0),
                   PACKRS_EINVAL, "data");
-    expect_reject(w, packrs_writer_add_field(w, "p", PACKRS_FIELD_SOURCE, NULL, "x", 1, 2),
+    expect_reject(w, packrs_writer_add_field(w, "p", PACKRS_FIELD_SOURCE, NULL, "x", 1, 4),
+                  PACKRS_EINVAL, "flags");
+    expect_reject(w, packrs_writer_add_field(w, "p", PACKRS_FIELD_SOURCE, NULL, "x", 1,
+                                             PACKRS_FIELD_ZLIB | PACKRS_FIELD_ZSTD),
                   PACKRS_EINVAL, "flags");
     add_field(w, "p", PACKRS_FIELD_SOURCE, NULL, "x", 1, 0); /* nothing was added */
     packrs_writer_free(w);
@@ -653,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_writer__round_trip_every_kind),
         cmocka_unit_test(test_writer__add_kind_ors_bits),
         cmocka_unit_test(test_writer__zlib_compressible_is_compressed),
+        cmocka_unit_test(test_writer__zstd_compressible_is_compressed),
         cmocka_unit_test(test_writer__zlib_incompressible_is_stored),
         cmocka_unit_test(test_writer__zlib_tiny_is_stored),
         cmocka_unit_test(test_writer__empty_field),

@@ -19,10 +19,15 @@ def add_files(w, name, field, files, compress):
         w.add_field(name, field, key, read(path), compress)
 
 
+def codec_flag(spec):
+    """The writer's codec flag of spec.codec (docs/format.md §5.2)."""
+    return P.CODEC_ZLIB if spec.codec == "zlib" else P.CODEC_ZSTD
+
+
 def add_module(w, m, comps, spec, target, fs_packages, compress):
     """Adds m's resource: bytecode, source (by policy) and data in memory,
     or, for a filesystem-relative module, its files on disk and an FS_PATH;
-    its fields zlib-compressed when compress.
+    its fields compressed (compress: the codec flag, 0 for none).
     Modules frozen into the target's libpython are left out (the runtime's
     importer defers to libpython for them) except with --stdlib all, where
     they serve imports made with frozen modules turned off. A module that
@@ -40,7 +45,7 @@ def add_module(w, m, comps, spec, target, fs_packages, compress):
         return
     if prefix is not None:
         rel = module_files(m, comps, spec, target, prefix)
-        w.add_field(m.name, P.FIELD_FS_PATH, None, rel.encode(), False)
+        w.add_field(m.name, P.FIELD_FS_PATH, None, rel.encode(), 0)
         return
     if m.kind == "extension":
         w.add_field(m.name, P.FIELD_EXTENSION, None, read(m.path), compress)
@@ -90,7 +95,8 @@ def serialise(spec, target, selection, comps, log):
         for i, m in enumerate(packed):
             log.module(i, len(packed), m.name, why.get(m.name) or m.origin)
             lazy = spec.compress_lazy and m.name not in selection.load_time
-            add_module(w, m, comps, spec, target, selection.fs_packages, spec.compress or lazy)
+            add_module(w, m, comps, spec, target, selection.fs_packages,
+                       codec_flag(spec) if spec.compress or lazy else 0)
     for directory in stale:
         prune(directory, written)
     log.modules_done()
@@ -98,7 +104,7 @@ def serialise(spec, target, selection, comps, log):
     if extra:
         log(f"Tcl/Tk libraries copied beside the output ({tcltk.TCL_PREFIX}/)")
     w.add_resource(META, 0)
-    w.add_field(META, P.FIELD_METADATA, None, metadata(spec, target, extra), False)
+    w.add_field(META, P.FIELD_METADATA, None, metadata(spec, target, extra), 0)
     if spec.run_code is not None:
-        w.add_field(META, P.FIELD_SOURCE, None, spec.run_code.encode(), False)
+        w.add_field(META, P.FIELD_SOURCE, None, spec.run_code.encode(), 0)
     return w.finish()

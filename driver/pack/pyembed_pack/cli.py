@@ -81,6 +81,10 @@ def parser(cmd):
                            "start-up (lazy, the default: start-up reads nothing compressed), "
                            "or none")
     comp.add_argument("--no-compress", dest="compress", action="store_const", const="none")
+    p.add_argument("--compress-codec", choices=["zstd", "zlib"], default="zstd",
+                   help="codec of compressed resources (default zstd: smaller than zlib "
+                        "and 2.5x faster to decompress; zlib blobs are format version 1, "
+                        "which older readers take)")
     p.add_argument("--strip", action=argparse.BooleanOptionalAction, default=True,
                    help="strip the driver's symbols before embedding (default; --no-strip "
                         "keeps them)")
@@ -310,7 +314,8 @@ def to_spec(cmd, ns):
         bytecode_levels=canonical_levels(ns.bytecode_level, ns.optimize),
         sys_frozen=not ns.no_sys_frozen, pip_env=pip_env(ns.pip_env),
         pip_cwd=os.getcwd() if pip is not None else None,
-        package_roots=package_roots(ns.package_root), freeze=frozen)
+        package_roots=package_roots(ns.package_root), freeze=frozen,
+        codec=ns.compress_codec)
 
 
 def parse(argv):

@@ -74,6 +74,7 @@ class BuildSpec:
     stdlib_data: bool = True          # data files of stdlib packages
     bytecode_levels: Tuple[int, ...] = ()  # levels packed; (): just optimize
     freeze: Tuple[str, ...] = ()      # --freeze: modules compiled into the driver
+    codec: str = "zstd"               # --compress-codec: zstd or zlib
     sys_frozen: bool = True
     pip_env: Tuple[Tuple[str, str], ...] = ()  # extra environment of pip
     pip_cwd: Optional[str] = None     # pip's working directory (None: ours)
