@@ -190,9 +190,10 @@ static int check_new_field(packrs_writer *w, const wres *r, int type,
     return PACKRS_OK;
 }
 
-/* zstd level of PACKRS_FIELD_ZSTD: as small as zlib's level 6 or smaller,
- * decompressing 2.5x faster (bench/bench_codec.c, docs/benchmarks.md). */
-#define PK_ZSTD_LEVEL 12
+/* zstd level of PACKRS_FIELD_ZSTD: smaller than zlib's level 6, faster to
+ * compress, decompressing 2.5x faster (bench/bench_codec.c; level 12 took
+ * 2.5x longer to compress for 0.5 % less, docs/benchmarks.md). */
+#define PK_ZSTD_LEVEL 9
 
 /* f's stored bytes zstd-compressed, if smaller than len: 1 done, 0 not
  * smaller (f->data unset), or an error code. */
