@@ -271,7 +271,8 @@ def check_freeze(ns):
 
 def check_allocator(ns):
     """An allocator the driver lacks is a pack-time error, not a runtime one."""
-    linked = bool(ns.distribution or ns.python or ns.freeze)
+    linked = ("against a distribution" if ns.distribution or ns.python else
+              "for --freeze" if ns.freeze else None)
     problem = allocator_problem(ns.allocator, linked, ns.driver)
     if problem:
         raise PackError(f"--allocator {ns.allocator}: {problem}")

@@ -143,12 +143,12 @@ DISTRIBUTION_ALLOCATORS = ("pymalloc", "malloc", "debug", "mimalloc")
 
 def allocator_problem(allocator, linked, driver):
     """Why the driver a build uses lacks allocator (None: it has it). linked:
-    the driver is linked at pack time against a distribution; driver: a
-    driver given by path (it reports a missing backend itself at run time)."""
+    why the driver is linked at pack time ("against a distribution", "for
+    --freeze"; None: it is not); driver: a driver given by path (it reports
+    a missing backend itself at run time)."""
     if linked:
         if allocator not in DISTRIBUTION_ALLOCATORS:
-            return ("drivers linked at pack time (a distribution, --freeze) have "
-                    + ", ".join(DISTRIBUTION_ALLOCATORS))
+            return f"drivers linked {linked} have " + ", ".join(DISTRIBUTION_ALLOCATORS)
         return None
     if driver:
         return None

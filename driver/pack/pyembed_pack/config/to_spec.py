@@ -146,7 +146,8 @@ def executable_spec(exe, command, output, opts):
     if frozen and exe.values["driver"]:
         raise fail(exe, "freeze", exe, "freeze links a driver of its own; it cannot go "
                    "with driver")
-    alloc, domains, alloc_debug = allocator(exe, bool(distribution or python or frozen))
+    alloc, domains, alloc_debug = allocator(exe, "against a distribution" if distribution or
+                                            python else "for --freeze" if frozen else None)
     spec = BuildSpec(
         command=command, output=output, out_dir=os.path.dirname(os.path.abspath(output)),
         module_paths=tuple(exe.module_paths), run_module=run_module, run_code=run_code,
