@@ -151,8 +151,9 @@ PACKRS_API int packrs_writer_add_kind(packrs_writer *w, const char *name,
                                       uint32_t kind);
 /** Copies len bytes of data as a field of resource. key is required for
  *  DATA_FILE/DISTINFO_FILE (a relative '/'-separated path: not absolute,
- *  no empty, '.' or '..' segments) and must be NULL otherwise. flags is 0
- *  or PACKRS_FIELD_ZLIB. A repeated (type, key) is PACKRS_EDUPLICATE. */
+ *  no empty, '.' or '..' segments) and must be NULL otherwise. flags is 0,
+ *  PACKRS_FIELD_ZLIB or PACKRS_FIELD_ZSTD. A repeated (type, key) is
+ *  PACKRS_EDUPLICATE. */
 PACKRS_API int packrs_writer_add_field(packrs_writer *w, const char *resource,
                                        int type, const char *key,
                                        const void *data, size_t len,

@@ -8,7 +8,7 @@ import sys
 
 from . import freeze
 from .errors import PackError
-from .spec import BuildSpec, allocator_problem, canonical_levels
+from .spec import BuildSpec, allocator_problem, canonical_levels, pack_time_link
 
 
 CONFIG_NOTE = ("Without -o, `pyembed-pack build [TARGET...] [--config FILE]` builds the "
@@ -271,9 +271,9 @@ def check_freeze(ns):
 
 def check_allocator(ns):
     """An allocator the driver lacks is a pack-time error, not a runtime one."""
-    linked = ("against a distribution" if ns.distribution or ns.python else
-              "for --freeze" if ns.freeze else None)
-    problem = allocator_problem(ns.allocator, linked, ns.driver)
+    problem = allocator_problem(ns.allocator,
+                                pack_time_link(ns.distribution or ns.python, ns.freeze),
+                                ns.driver)
     if problem:
         raise PackError(f"--allocator {ns.allocator}: {problem}")
 

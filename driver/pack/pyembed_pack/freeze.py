@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 
+from . import staticcode
 from .errors import PackError
 
 NAME = re.compile(r"\A[^\W\d]\w*(\.[^\W\d]\w*)*\Z")
@@ -26,12 +27,9 @@ def check_names(names):
 
 def check_target(target):
     """PackError unless target's code objects can be made static."""
-    if target.version[:2] != (3, 11):
-        v = target.version_string
-        why = ("CPython 3.13 removed deep-freezing and its code objects changed"
-               if target.version[:2] >= (3, 13) else "its code objects have another layout")
-        raise PackError(f"--freeze: static code objects are made for CPython 3.11 only; "
-                        f"the target is {v} ({why})")
+    why = staticcode.refusal(target.version)
+    if why:
+        raise PackError(f"--freeze: {why}")
 
 
 def why_not(m, spec, target, selection):

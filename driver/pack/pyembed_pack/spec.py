@@ -141,6 +141,13 @@ def canonical_levels(levels, optimize):
 DISTRIBUTION_ALLOCATORS = ("pymalloc", "malloc", "debug", "mimalloc")
 
 
+def pack_time_link(distribution, freeze):
+    """Why a build's driver is linked at pack time, as allocator_problem
+    says it, or None (a distribution or --python wins over --freeze)."""
+    return ("against a distribution" if distribution else
+            "for --freeze" if freeze else None)
+
+
 def allocator_problem(allocator, linked, driver):
     """Why the driver a build uses lacks allocator (None: it has it). linked:
     why the driver is linked at pack time ("against a distribution", "for

@@ -37,14 +37,22 @@ class UnsupportedVersion(Exception):
     """This interpreter's objects have a layout the emitter does not know."""
 
 
+def refusal(version):
+    """Why code objects of CPython version (a tuple) cannot be made static,
+    or None when they can (the pack tool asks before it starts a worker)."""
+    if tuple(version[:2]) == SUPPORTED:
+        return None
+    why = ("CPython 3.13 removed deep-freezing and its code objects changed"
+           if tuple(version[:2]) >= (3, 13) else "its code objects have another layout")
+    return (f"static code objects are made for CPython 3.11 only; the target is "
+            f"{version[0]}.{version[1]} ({why})")
+
+
 def check_version():
     """UnsupportedVersion unless this interpreter is one the emitter knows."""
-    if sys.version_info[:2] != SUPPORTED:
-        v = "%d.%d" % sys.version_info[:2]
-        why = ("CPython 3.13 removed deep-freezing" if sys.version_info >= (3, 13)
-               else "its code objects have another layout")
-        raise UnsupportedVersion(f"static code objects are made for CPython 3.11 only; "
-                                 f"the target is {v} ({why})")
+    why = refusal(sys.version_info)
+    if why:
+        raise UnsupportedVersion(why)
 
 
 def c_bytes(b):
@@ -185,7 +193,7 @@ class Emitter:
     def double(x):
         """A C expression of exactly the double x."""
         if x != x:
-            return "-Py_NAN" if str(x).startswith("-") or _negative(x) else "Py_NAN"
+            return "-Py_NAN" if _negative(x) else "Py_NAN"
         if x in (float("inf"), float("-inf")):
             return "Py_HUGE_VAL" if x > 0 else "-Py_HUGE_VAL"
         return x.hex()

@@ -7,7 +7,7 @@ import os
 import sys
 
 from .. import cli
-from ..spec import BuildSpec, Decision, allocator_problem, canonical_levels
+from ..spec import BuildSpec, Decision, allocator_problem, canonical_levels, pack_time_link
 from ..scan import DIST_PREFIX
 from .allocators import AllocatorError, runtime_allocator
 from .api import HOST_TRIPLE
@@ -146,8 +146,7 @@ def executable_spec(exe, command, output, opts):
     if frozen and exe.values["driver"]:
         raise fail(exe, "freeze", exe, "freeze links a driver of its own; it cannot go "
                    "with driver")
-    alloc, domains, alloc_debug = allocator(exe, "against a distribution" if distribution or
-                                            python else "for --freeze" if frozen else None)
+    alloc, domains, alloc_debug = allocator(exe, pack_time_link(distribution or python, frozen))
     spec = BuildSpec(
         command=command, output=output, out_dir=os.path.dirname(os.path.abspath(output)),
         module_paths=tuple(exe.module_paths), run_module=run_module, run_code=run_code,
