@@ -496,7 +496,7 @@ def drop_caches(_i):
         f.write("3\n")
 
 
-def section_cold(rep, args, heavy_dir, exe):
+def section_cold(rep, tools, args, heavy_dir, exe):
     rep.out("## 2b. Import-heavy, cold page cache")
     rep.out()
     try:
@@ -505,13 +505,19 @@ def section_cold(rep, args, heavy_dir, exe):
         rep.out(f"Skipped: cannot write {DROP_CACHES} ({e.strerror}; needs root).")
         rep.out()
         return
-    runs = max(3, min(args.runs, 10))
+    runs = max(3, min(args.runs, 20))
     rep.out(f"`sync` and `echo 3 > {DROP_CACHES}` before every run, so the executable, "
             f"python's binary, its stdlib `.py`/`.pyc` files and shared libraries all come "
-            f"from disk; {runs} interleaved rounds after 1 warm-up.")
+            f"from disk (those some running process maps stay cached: the C library, the "
+            f"loader); {runs} interleaved rounds after 1 warm-up. The default options include "
+            f"the start-up read-ahead (docs/runtime.md §1.1); `--no-prefetch` shows what it "
+            f"saves.")
     rep.out()
+    off = os.path.join(tools.work, "heavy-noprefetch")
+    tools.build(off, heavy_dir, "heavy", "--no-prefetch")
     base = f"`{PY} -I heavy.py`, cold cache"
     cases = [Case("packed, default options, cold cache", [exe], before=drop_caches),
+             Case("packed, --no-prefetch, cold cache", [off], before=drop_caches),
              Case(base, [PY, "-I", os.path.join(heavy_dir, "heavy.py")], before=drop_caches)]
     res = measure(cases, runs, 1)
     rep.table(["case", "wall ms", "min ms", "IQR ms", "CPU ms", "peak RSS MiB",
@@ -794,7 +800,7 @@ def main():
         start = section_startup(rep, tools, args, hello_root)
         heavy_dir = write_heavy(work)
         heavy, heavy_exe, heavy_all, _ = section_heavy(rep, tools, args, heavy_dir)
-        section_cold(rep, args, heavy_dir, heavy_exe)
+        section_cold(rep, tools, args, heavy_dir, heavy_exe)
         section_index(rep, tools, heavy_all)
         section_build(rep, tools, args, notes_root, hello_root)
         section_memory(rep, tools, start, heavy, heavy_dir)

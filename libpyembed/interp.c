@@ -4,6 +4,8 @@
  * calls into it.
  */
 #include "alloc_int.h"
+#include "platform_int.h"
+#include "prefetch_int.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -78,6 +80,17 @@ static int apply_blob_run(pyembed_interp *it)
     return rc < 0 ? rc : PYEMBED_OK; /* <0: its error code (message on it) */
 }
 
+/* The driver's start-up read-ahead, when the blob asks for it. */
+static void start_prefetch(const pyembed_interp *it)
+{
+    char *exe;
+    if (!it->run_to_exit || !it->meta.prefetch || it->cfg.resources != PYEMBED_RESOURCES_EXE)
+        return;
+    exe = it->cfg.path ? strdup(it->cfg.path) : pyembed__platform_exe_path();
+    pyembed__prefetch_start(exe, it->meta.prefetch_libraries); /* copies both */
+    free(exe);
+}
+
 /* pyembed_interp_create; run_to_exit: the caller ends the process when
  * the run ends (pyembed_main), so the entry may exit quickly. */
 static int interp_create(pyembed_interp **out, const pyembed_config *cfg, int run_to_exit)
@@ -101,6 +114,7 @@ static int interp_create(pyembed_interp **out, const pyembed_config *cfg, int ru
     if ((rc = pyembed__config_adopt(it, cfg)) || (rc = open_resources(it)) ||
         (rc = apply_blob_run(it)) || (rc = pyembed__alloc_prepare(it)))
         return rc;
+    start_prefetch(it);
     created = 1;
     it->state = IT_CREATED;
     return pyembed__python_init(it);

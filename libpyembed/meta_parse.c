@@ -23,6 +23,7 @@ void pyembed__meta_clear(pyembed_meta *m)
     free(m->run_code);
     free(m->tcl_library);
     free(m->tk_library);
+    free(m->prefetch_libraries);
     memset(m, 0, sizeof *m);
     m->python_magic = -1;
     m->sys_frozen = 1;
@@ -141,6 +142,10 @@ static int apply(pyembed_meta *m, const char *k, size_t kn, const char *v, size_
         m->parse_argv = num == 1;
     else if (KEY("full_exit"))
         m->full_exit = num == 1;
+    else if (KEY("prefetch"))
+        m->prefetch = num == 1;
+    else if (KEY("prefetch_libraries"))
+        return set_string(&m->prefetch_libraries, v, vn);
     else if (KEY("allocator"))
         apply_allocator(m, v, vn);
     else if (KEY("allocator_domains"))

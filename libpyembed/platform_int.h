@@ -31,4 +31,24 @@ int pyembed__platform_exec_mappable(int fd);
  * exit status to use if it could not (130). */
 int pyembed__platform_die_by_sigint(void);
 
+/* Asks the system to read [off, off+len) of file fd into its cache and
+ * returns once it is there (or could not be: advice only, no result). */
+void pyembed__platform_read_ahead(int fd, unsigned long long off, unsigned long long len);
+
+/* Gives the calling thread a descriptor table of its own, with nothing
+ * open in it: what it opens then is invisible to the other threads and
+ * never inherited by a fork() of theirs. 0, or -1 (the thread must then
+ * open nothing). */
+int pyembed__platform_private_files(void);
+
+/* The directories the dynamic loader searches for a library by name, as
+ * far as this process can tell: LD_LIBRARY_PATH's (unless the process is
+ * set-id), then those of the shared objects loaded so far, each once; a
+ * malloc'd string of NUL-terminated names ended by an empty one, or NULL
+ * (out of memory). */
+char *pyembed__platform_library_dirs(void);
+
+/* 1 when a loaded shared object is called soname (its file name), else 0. */
+int pyembed__platform_library_loaded(const char *soname);
+
 #endif

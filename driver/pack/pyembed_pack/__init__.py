@@ -14,6 +14,7 @@ imports the ones below it:
   staging      a config's module sources as a module root
   trace        import tracing from the entry point
   blob         resources -> libpackrs's writer (_pyembed_pack.Writer)
+  prefetch     the libraries start-up's read-ahead reads (extension modules' needs)
   output       the executable, the blob file, filesystem-relative files
   compiler     bytecode + import lists per module, cached by content hash
   pip          offline pip into a staging directory

@@ -3,7 +3,7 @@ written by libpackrs's writer through _pyembed_pack, plus the "@pyembed"
 metadata the runtime reads (docs/runtime.md)."""
 import _pyembed_pack as P
 
-from . import tcltk
+from . import prefetch, tcltk
 from .fsutil import prune, read, recording
 from .output import module_files, namespace_files, package_dirs, placement
 
@@ -104,6 +104,7 @@ def serialise(spec, target, selection, comps, log):
     if extra:
         log(f"Tcl/Tk libraries copied beside the output ({tcltk.TCL_PREFIX}/)")
     w.add_resource(META, 0)
+    extra += prefetch.metadata_lines(spec, selection, packed)
     w.add_field(META, P.FIELD_METADATA, None, metadata(spec, target, extra), 0)
     if spec.run_code is not None:
         w.add_field(META, P.FIELD_SOURCE, None, spec.run_code.encode(), 0)

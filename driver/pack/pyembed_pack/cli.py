@@ -77,7 +77,7 @@ def parser(cmd):
     comp = p.add_mutually_exclusive_group()
     comp.add_argument("--compress", nargs="?", const="all", default="lazy",
                       choices=["all", "lazy", "none"],
-                      help="zlib-compress every resource (all), only those not imported at "
+                      help="compress every resource (all), only those not imported at "
                            "start-up (lazy, the default: start-up reads nothing compressed), "
                            "or none")
     comp.add_argument("--no-compress", dest="compress", action="store_const", const="none")
@@ -93,6 +93,10 @@ def parser(cmd):
                    help="compile these packed modules' code objects into a driver linked "
                         "for this build, so importing them unmarshals nothing (CPython 3.11: "
                         "the system Python or a 3.11 distribution; needs a C compiler)")
+    p.add_argument("--prefetch", action=argparse.BooleanOptionalAction, default=True,
+                   help="at start, a background thread reads the executable and the "
+                        "libraries of the start-up extension modules ahead, for a cold page "
+                        "cache (default; --no-prefetch: only what is touched is read)")
     exits = p.add_mutually_exclusive_group()
     exits.add_argument("--fast-exit", action="store_true",
                        help="exit without finalising objects when the entry module ends "
@@ -316,7 +320,7 @@ def to_spec(cmd, ns):
         sys_frozen=not ns.no_sys_frozen, pip_env=pip_env(ns.pip_env),
         pip_cwd=os.getcwd() if pip is not None else None,
         package_roots=package_roots(ns.package_root), freeze=frozen,
-        codec=ns.compress_codec)
+        codec=ns.compress_codec, prefetch=ns.prefetch)
 
 
 def parse(argv):

@@ -2,7 +2,8 @@
 is made of. First what it needs from the system: the Python it packs
 (version, bytecode magic, the distribution's sha256 when it was packed
 against one, from the blob's metadata), the shared libraries it names
-(NEEDED) and the newest glibc symbol version it requires; then one row per
+(NEEDED) and the newest glibc symbol version it requires, and what its
+start-up read-ahead reads (docs/runtime.md §1.1); then one row per
 resource (read by libpackrs: _pyembed_pack.inspect_rows)."""
 import json
 import signal
@@ -44,7 +45,10 @@ def facts(path, meta):
     return {"python": meta.get("python_full_version") or meta.get("python_version"),
             "python_magic": int(meta["python_magic"]) if meta.get("python_magic", "").isdigit()
             else None,
-            "distribution": meta.get("distribution"), "needed": needed, "glibc_floor": floor}
+            "distribution": meta.get("distribution"), "needed": needed, "glibc_floor": floor,
+            "prefetch": {"executable": meta.get("prefetch") == "1",
+                         "libraries": [n for n in meta.get("prefetch_libraries", "").split(",")
+                                       if n]}}
 
 
 def show_text(f, rows):
@@ -54,6 +58,10 @@ def show_text(f, rows):
                                             f"{magic.to_bytes(4, 'little').hex()})"
                                             if magic is not None else ""))
     print(f"# distribution {f['distribution'] or 'none (the system Python pyembed-pack was built with)'}")
+    pf = f["prefetch"]
+    if pf["executable"]:
+        print("# read ahead at start: the executable" +
+              "".join(f", {n}" for n in pf["libraries"]))
     if f["needed"]:
         print(f"# needs {' '.join(f['needed'])}"
               + (f"; glibc >= {f['glibc_floor']}" if f["glibc_floor"] else ""))

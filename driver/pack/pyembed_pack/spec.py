@@ -75,6 +75,7 @@ class BuildSpec:
     bytecode_levels: Tuple[int, ...] = ()  # levels packed; (): just optimize
     freeze: Tuple[str, ...] = ()      # --freeze: modules compiled into the driver
     codec: str = "zstd"               # --compress-codec: zstd or zlib
+    prefetch: bool = True             # start-up read-ahead (--no-prefetch: off)
     sys_frozen: bool = True
     pip_env: Tuple[Tuple[str, str], ...] = ()  # extra environment of pip
     pip_cwd: Optional[str] = None     # pip's working directory (None: ours)

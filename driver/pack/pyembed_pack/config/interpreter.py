@@ -96,6 +96,7 @@ class InterpreterConfig(Settings):
         "warn_options": (None, cfg_empty_list(NOT_RUNTIME)),
         "fast_exit": (False, f_bool),
         "full_exit": (False, f_bool),
+        "prefetch": (True, f_bool),
         "allocator_tracking": (False, f_bool),
         "parse_argv": (False, f_bool),
     }

@@ -172,7 +172,7 @@ def executable_spec(exe, command, output, opts):
         bytecode_levels=canonical_levels(levels, optimize), sys_frozen=cfg["sys_frozen"],
         pip_env=tuple(sorted(exe.pip_env.items())),
         pip_cwd=exe.ctx.cwd if pip_args is not None else None,
-        package_roots=package_roots(exe), freeze=frozen,
+        package_roots=package_roots(exe), freeze=frozen, prefetch=cfg["prefetch"],
         extra_modules=tuple((n, s, p) for n, s, p, _ in exe.extra_modules),
         decide=decider(exe))
     return spec
