@@ -1,45 +1,10 @@
-"""What stdlib and third-party modules need to see packed modules
-(compiled into libpyembed). The C importer calls one function here right
-after it has executed the module of the same name (posthook.c):
-
-* linecache: a virtual path "<exe>/pkg/mod.py" finds its module's packed
-  source without the module's globals (warnings, rich, traceback.extract
-  of a code object);
-* pkg_resources: packed distributions are in the working set (the
-  executable's path is sys.path[0]), entry points load, and resource_*()
-  reads packed package data.
+"""What pkg_resources needs to see packed modules (compiled into
+libpyembed). The C importer calls pkg_resources() here right after it has
+executed pkg_resources (posthook.c): packed distributions are in the
+working set (the executable's path is sys.path[0]), entry points load,
+and resource_*() reads packed package data.
 """
 import posixpath
-
-
-def _module_name(loader, filename):
-    """The module a virtual source path names ('a/b.py' -> 'a.b',
-    'a/__init__.py' -> 'a'), or None."""
-    prefix = loader.prefix + "/"
-    if not isinstance(filename, str) or not filename.startswith(prefix) or \
-            not filename.endswith(".py"):
-        return None
-    parts = filename[len(prefix):-3].split("/")
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts) if parts and all(p.isidentifier() for p in parts) else None
-
-
-def linecache(module, loader):
-    """Wraps linecache.updatecache: packed paths get their module's
-    globals, so lazycache() asks the packed importer for the source."""
-    original = module.updatecache
-
-    def updatecache(filename, module_globals=None):
-        if not module_globals:
-            name = _module_name(loader, filename)
-            if name is not None:
-                module_globals = {"__name__": name, "__loader__": loader}
-        return original(filename, module_globals)
-
-    updatecache.__wrapped__ = original
-    updatecache.__doc__ = original.__doc__
-    module.updatecache = updatecache
 
 
 class _Tree:
