@@ -80,14 +80,21 @@ static int apply_blob_run(pyembed_interp *it)
     return rc < 0 ? rc : PYEMBED_OK; /* <0: its error code (message on it) */
 }
 
-/* The driver's start-up read-ahead, when the blob asks for it. */
+/* The driver's start-up read-ahead of what the blob names. */
 static void start_prefetch(const pyembed_interp *it)
 {
-    char *exe;
-    if (!it->run_to_exit || !it->meta.prefetch || it->cfg.resources != PYEMBED_RESOURCES_EXE)
+    const pyembed_meta *m = &it->meta;
+    char *exe = NULL;
+    size_t blob_len = 0;
+    if (!it->run_to_exit || it->cfg.resources != PYEMBED_RESOURCES_EXE)
         return;
-    exe = it->cfg.path ? strdup(it->cfg.path) : pyembed__platform_exe_path();
-    pyembed__prefetch_start(exe, it->meta.prefetch_libraries); /* copies both */
+    if (m->prefetch_executable >= 0) {
+        exe = it->cfg.path ? strdup(it->cfg.path) : pyembed__platform_exe_path();
+        packrs_reader_blob(it->reader, &blob_len);
+    }
+    pyembed__prefetch_start(exe, blob_len, (unsigned long)(m->prefetch_executable > 0 ?
+                                                           m->prefetch_executable : 0),
+                            m->prefetch_libraries); /* copies the strings */
     free(exe);
 }
 

@@ -29,7 +29,9 @@ typedef struct pyembed_meta {
     int parse_argv;      /* pyembed-pack --python-argv */
     char *tcl_library, *tk_library; /* relative to origin (tkinter) */
     int full_exit;       /* 1: Py_FinalizeEx even on the run-to-exit path */
-    int prefetch;        /* 1: read the executable ahead at start (prefetch.c) */
+    long prefetch_executable; /* bytes of blob data start-up reads: the
+                                 executable may be read ahead (prefetch.c);
+                                 -1: not */
     char *prefetch_libraries; /* and these libraries ("a.so.1,b.so.2"), or NULL */
 } pyembed_meta;
 

@@ -26,6 +26,7 @@ void pyembed__meta_clear(pyembed_meta *m)
     free(m->prefetch_libraries);
     memset(m, 0, sizeof *m);
     m->python_magic = -1;
+    m->prefetch_executable = -1;
     m->sys_frozen = 1;
     m->isolated = 1;
     m->alloc_backend = PYEMBED_BACKEND_PYMALLOC;
@@ -142,8 +143,8 @@ static int apply(pyembed_meta *m, const char *k, size_t kn, const char *v, size_
         m->parse_argv = num == 1;
     else if (KEY("full_exit"))
         m->full_exit = num == 1;
-    else if (KEY("prefetch"))
-        m->prefetch = num == 1;
+    else if (KEY("prefetch_executable"))
+        m->prefetch_executable = num; /* -1 (not a count): not read ahead */
     else if (KEY("prefetch_libraries"))
         return set_string(&m->prefetch_libraries, v, vn);
     else if (KEY("allocator"))

@@ -23,24 +23,57 @@
 
 /* What the thread reads. */
 typedef struct prefetch_job {
-    char *exe;
+    char *exe;       /* or NULL */
+    unsigned long long blob_len, startup_bytes;
     char *libraries; /* comma-separated file names, or NULL */
     char *dirs;      /* pyembed__platform_library_dirs() */
 } prefetch_job;
 
 static prefetch_job *job; /* the one job (reachable while the thread runs) */
 
+/* Opens path to read (a FIFO does not block); *size: its size, 0 unless
+ * it is a regular file. The descriptor, or -1. */
+static int open_file(const char *path, unsigned long long *size)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    *size = 0;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        *size = (unsigned long long)st.st_size;
+    return fd;
+}
+
 /* Reads file path ahead; 0, or -1 when it cannot be opened. */
 static int read_file(const char *path)
 {
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO does not block */
+    unsigned long long size;
+    int fd = open_file(path, &size);
     if (fd < 0)
         return -1;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-        pyembed__platform_read_ahead(fd, 0, (unsigned long long)st.st_size);
+    pyembed__platform_read_ahead(fd, 0, size);
     close(fd);
     return 0;
+}
+
+int pyembed__prefetch_whole(unsigned long long size, unsigned long long blob_len,
+                            unsigned long long startup_bytes)
+{
+    unsigned long long blob = blob_len < size ? blob_len : size;
+    unsigned long long used = size - blob + (startup_bytes < blob ? startup_bytes : blob);
+    return used >= size - used;
+}
+
+/* Reads the executable ahead when pyembed__prefetch_whole says so (else
+ * its faults read what it needs, and no more). */
+static void read_executable(const prefetch_job *j)
+{
+    unsigned long long size;
+    int fd = open_file(j->exe, &size);
+    if (fd < 0)
+        return;
+    if (pyembed__prefetch_whole(size, j->blob_len, j->startup_bytes))
+        pyembed__platform_read_ahead(fd, 0, size);
+    close(fd);
 }
 
 /* 1 when name[0..n) is a plain file name a library can have. */
@@ -80,7 +113,8 @@ static void *run(void *arg)
     const char *p = j->libraries;
     if (pyembed__platform_private_files() != 0)
         return NULL;
-    read_file(j->exe);
+    if (j->exe)
+        read_executable(j);
     while (p && *p) {
         size_t n = strcspn(p, ",");
         read_library(j, p, n);
@@ -100,33 +134,38 @@ static void job_free(prefetch_job *j)
     free(j);
 }
 
-/* The job for exe and libraries, or NULL (out of memory). */
-static prefetch_job *job_new(const char *exe, const char *libraries)
+/* The job for exe and libraries (blob_len and startup_bytes: as for
+ * pyembed__prefetch_start), or NULL (out of memory). */
+static prefetch_job *job_new(const char *exe, unsigned long long blob_len,
+                             unsigned long long startup_bytes, const char *libraries)
 {
     prefetch_job *j = calloc(1, sizeof *j);
     int libs = libraries && *libraries;
     if (!j)
         return NULL;
-    j->exe = strdup(exe);
+    j->exe = exe ? strdup(exe) : NULL;
+    j->blob_len = blob_len;
+    j->startup_bytes = startup_bytes;
     j->libraries = libs ? strdup(libraries) : NULL;
     j->dirs = libs ? pyembed__platform_library_dirs() : calloc(1, 1);
-    if (!j->exe || (libs && !j->libraries) || !j->dirs) {
+    if ((exe && !j->exe) || (libs && !j->libraries) || !j->dirs) {
         job_free(j);
         return NULL;
     }
     return j;
 }
 
-void pyembed__prefetch_start(const char *exe, const char *libraries)
+void pyembed__prefetch_start(const char *exe, unsigned long long blob_len,
+                             unsigned long long startup_bytes, const char *libraries)
 {
     static int started;
     pthread_attr_t attr;
     pthread_t thread;
     sigset_t all, old;
-    if (started || !exe)
+    if (started || (!exe && !(libraries && *libraries)))
         return;
     started = 1;
-    if (!(job = job_new(exe, libraries)))
+    if (!(job = job_new(exe, blob_len, startup_bytes, libraries)))
         return;
     if (pthread_attr_init(&attr) != 0)
         return;

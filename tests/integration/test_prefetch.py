@@ -117,6 +117,30 @@ class PrefetchTest(PackTestCase):
         self.assertExited(r, 0)
         self.assertEqual(r.stdout, "forks with stray descriptors: []\n")
 
+    def test_executable_of_a_mostly_lazy_app_is_not_read(self):
+        """12 MiB of package data only a function reads: start-up needs
+        less than half of the executable, so it is not read ahead whole."""
+        root = os.path.join(self.tmp, "src")
+        os.makedirs(os.path.join(root, "bigpkg"))
+        with open(os.path.join(root, "bigapp.py"), "w") as f:
+            f.write("import sqlite3\n\ndef later():\n    import bigpkg\n    return bigpkg.size()\n\n"
+                    "print(later())\n")
+        with open(os.path.join(root, "bigpkg", "__init__.py"), "w") as f:
+            f.write("import importlib.resources\n\ndef size():\n"
+                    "    return len(importlib.resources.files(__name__).joinpath('blob.bin')"
+                    ".read_bytes())\n")
+        with open(os.path.join(root, "bigpkg", "blob.bin"), "wb") as f:
+            f.write(os.urandom(12 << 20))  # incompressible: stored as it is
+        exe = os.path.join(self.tmp, "bigapp")
+        self.pack(exe, "--module-path", root, "--run-module", "bigapp")
+        facts = prefetch_facts(exe)
+        self.assertFalse(facts["executable"], facts)
+        if harness.DISTRIBUTION is None:
+            self.assertIn(SQLITE, facts["libraries"])
+        r = run([exe], cwd=self.tmp)
+        self.assertExited(r, 0)
+        self.assertEqual(r.stdout, "%d\n" % (12 << 20))
+
     @host_python_only("Debian's _sqlite3 links the shared libsqlite3")
     def test_libraries_of_lazy_imports_are_not_read(self):
         root = os.path.join(self.tmp, "src")

@@ -226,6 +226,23 @@ static void test_library_dirs_follow_the_loader(void **state)
     assert_false(pyembed__platform_library_loaded(""));
 }
 
+static void test_whole_executable_when_start_up_reads_half(void **state)
+{
+    (void)state;
+    /* 8 MB driver, 8 MB blob: read whole from 0 start-up bytes on */
+    assert_true(pyembed__prefetch_whole(16, 8, 0));
+    /* 7 MB driver, 9 MB blob: 1 MB of start-up data makes half */
+    assert_false(pyembed__prefetch_whole(16, 9, 0));
+    assert_true(pyembed__prefetch_whole(16, 9, 1));
+    /* a 300 MB app starting on 2 MB of its blob */
+    assert_false(pyembed__prefetch_whole(307, 300, 2));
+    /* odd counts from the metadata: more than the blob, a blob past the file */
+    assert_true(pyembed__prefetch_whole(16, 9, 1000));
+    assert_true(pyembed__prefetch_whole(16, 1000, 16));
+    assert_false(pyembed__prefetch_whole(16, 1000, 7));
+    assert_true(pyembed__prefetch_whole(0, 0, 0));
+}
+
 /* Threads of this process ( /proc/self/task entries). */
 static int thread_count(void)
 {
@@ -249,9 +266,9 @@ static void test_prefetch_thread_ends_on_odd_input(void **state)
     assert_int_equal(mkfifo(fifo, 0600), 0);
     /* a FIFO for the executable (opened without blocking, not read),
      * names that are no file names, one loaded already, one missing */
-    pyembed__prefetch_start(fifo, "../../etc/passwd,a/b.so,,.hidden.so,libc.so.6,"
-                                  "libpyembed-missing.so.1,\001bad");
-    pyembed__prefetch_start(fifo, "libc.so.6"); /* a second start does nothing */
+    pyembed__prefetch_start(fifo, 0, 0, "../../etc/passwd,a/b.so,,.hidden.so,libc.so.6,"
+                                        "libpyembed-missing.so.1,\001bad");
+    pyembed__prefetch_start(fifo, 0, 0, "libc.so.6"); /* a second start does nothing */
     while (thread_count() > before && waited++ < 500)
         nanosleep(&pause, NULL);
     assert_int_equal(thread_count(), before);
@@ -264,6 +281,7 @@ int main(void)
         cmocka_unit_test(test_private_files_are_the_threads_alone),
         cmocka_unit_test(test_read_ahead_fills_the_page_cache),
         cmocka_unit_test(test_library_dirs_follow_the_loader),
+        cmocka_unit_test(test_whole_executable_when_start_up_reads_half),
         cmocka_unit_test(test_prefetch_thread_ends_on_odd_input),
     };
     int rc;

@@ -83,10 +83,26 @@ def metadata(spec, target, extra=()):
     return ("\n".join(lines + list(extra)) + "\n").encode()
 
 
+class CountingWriter:
+    """The writer, counting the bytes handed to add_field (as stored when
+    uncompressed: what start-up reads of the blob, for prefetch.py)."""
+
+    def __init__(self, w):
+        self.w, self.bytes = w, 0
+
+    def add_resource(self, name, kind):
+        self.w.add_resource(name, kind)
+
+    def add_field(self, name, type_, key, data, codec):
+        self.bytes += len(data)
+        self.w.add_field(name, type_, key, data, codec)
+
+
 def serialise(spec, target, selection, comps, log):
     """The blob bytes of selection: every packed module, then the metadata
     (and the --run-code source)."""
     w = P.Writer()
+    startup = CountingWriter(w)  # the load-time modules go through it
     packed = selection.packed()
     why = selection.trace.reached_by if selection.trace else {}
     stale = package_dirs(spec, [(p, m) for m in packed if m.kind != "distinfo"
@@ -94,9 +110,10 @@ def serialise(spec, target, selection, comps, log):
     with recording() as written:
         for i, m in enumerate(packed):
             log.module(i, len(packed), m.name, why.get(m.name) or m.origin)
-            lazy = spec.compress_lazy and m.name not in selection.load_time
-            add_module(w, m, comps, spec, target, selection.fs_packages,
-                       codec_flag(spec) if spec.compress or lazy else 0)
+            hot = m.name in selection.load_time
+            add_module(startup if hot else w, m, comps, spec, target, selection.fs_packages,
+                       codec_flag(spec) if spec.compress or (spec.compress_lazy and not hot)
+                       else 0)
     for directory in stale:
         prune(directory, written)
     log.modules_done()
@@ -104,7 +121,7 @@ def serialise(spec, target, selection, comps, log):
     if extra:
         log(f"Tcl/Tk libraries copied beside the output ({tcltk.TCL_PREFIX}/)")
     w.add_resource(META, 0)
-    extra += prefetch.metadata_lines(spec, selection, packed)
+    extra += prefetch.metadata_lines(spec, selection, packed, startup.bytes)
     w.add_field(META, P.FIELD_METADATA, None, metadata(spec, target, extra), 0)
     if spec.run_code is not None:
         w.add_field(META, P.FIELD_SOURCE, None, spec.run_code.encode(), 0)

@@ -6,6 +6,7 @@ against one, from the blob's metadata), the shared libraries it names
 start-up read-ahead reads (docs/runtime.md §1.1); then one row per
 resource (read by libpackrs: _pyembed_pack.inspect_rows)."""
 import json
+import os
 import signal
 import sys
 
@@ -27,26 +28,48 @@ def metadata_keys(text):
     return out
 
 
-def system_needs(path):
-    """(NEEDED libraries, glibc floor or None) of an ELF file; ([], None)
-    for a blob or another format."""
+def read_elf(path):
+    """The ElfFile at path, or None for a blob or another format."""
     try:
-        e = elf.ElfFile.read(path)
+        return elf.ElfFile.read(path)
     except elf.NotElf64:
-        return [], None
+        return None
     except elf.ElfError as err:
         raise PackError(f"{path}: {err}") from None
+
+
+def system_needs(e):
+    """(NEEDED libraries, glibc floor or None) of ElfFile e; ([], None) for
+    None."""
+    if e is None:
+        return [], None
     floor = elf.glibc_floor(e)
     return list(e.needed), floor and ".".join(map(str, floor))
 
 
+def reads_executable(path, e, meta):
+    """True when the runtime's read-ahead reads the executable at path
+    (ElfFile e): what start-up reads of it, the part before the embedded
+    blob and the blob's start-up bytes (prefetch_executable), is at least
+    half of it (libpyembed/prefetch.c: pyembed__prefetch_whole)."""
+    startup = meta.get("prefetch_executable", "")
+    section = next((s for s in e.sections if s.name == ".packrs"), None) if e else None
+    if not (startup.isdigit() and len(startup) <= 9) or section is None:
+        return False
+    size = os.path.getsize(path)
+    blob = min(section.size, size)
+    used = size - blob + min(int(startup), blob)
+    return used >= size - used
+
+
 def facts(path, meta):
-    needed, floor = system_needs(path)
+    e = read_elf(path)
+    needed, floor = system_needs(e)
     return {"python": meta.get("python_full_version") or meta.get("python_version"),
             "python_magic": int(meta["python_magic"]) if meta.get("python_magic", "").isdigit()
             else None,
             "distribution": meta.get("distribution"), "needed": needed, "glibc_floor": floor,
-            "prefetch": {"executable": meta.get("prefetch") == "1",
+            "prefetch": {"executable": reads_executable(path, e, meta),
                          "libraries": [n for n in meta.get("prefetch_libraries", "").split(",")
                                        if n]}}
 
@@ -59,9 +82,9 @@ def show_text(f, rows):
                                             if magic is not None else ""))
     print(f"# distribution {f['distribution'] or 'none (the system Python pyembed-pack was built with)'}")
     pf = f["prefetch"]
-    if pf["executable"]:
-        print("# read ahead at start: the executable" +
-              "".join(f", {n}" for n in pf["libraries"]))
+    if pf["executable"] or pf["libraries"]:
+        print("# read ahead at start: " +
+              ", ".join((["the executable"] if pf["executable"] else []) + pf["libraries"]))
     if f["needed"]:
         print(f"# needs {' '.join(f['needed'])}"
               + (f"; glibc >= {f['glibc_floor']}" if f["glibc_floor"] else ""))

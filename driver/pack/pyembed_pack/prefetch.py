@@ -1,11 +1,14 @@
-"""What the runtime's start-up read-ahead reads besides the executable
-(docs/runtime.md §1.1): the shared libraries that the extension modules a
-program imports at start-up link, directly or through one another, in
-the order they are first needed (modules in name order, then each one's
-DT_NEEDED order). glibc's own libraries are left out: the driver has them
-loaded before it starts. Names are resolved here only to follow the
-libraries' own needs; the blob records bare file names (SONAMEs), which
-the runtime looks up in its loader's directories."""
+"""What the runtime's start-up read-ahead reads (docs/runtime.md §1.1):
+the executable, when what start-up reads of it is at least half of it (a
+large app that needs little of its blob to start is not read whole at
+every cold start: the runtime decides, from the byte count recorded here),
+and the shared libraries that those modules'
+extension modules link, directly or through one another, in the order they
+are first needed (modules in name order, then each one's DT_NEEDED order).
+glibc's own libraries are left out: the driver has them loaded before it
+starts. Names are resolved here only to follow the libraries' own needs;
+the blob records bare file names (SONAMEs), which the runtime looks up in
+its loader's directories."""
 import os
 
 from . import elf
@@ -71,14 +74,16 @@ def libraries(paths, dirs=None):
     return out
 
 
-def metadata_lines(spec, selection, packed):
-    """The "@pyembed" lines of the read-ahead: prefetch=1 and, when the
-    start-up extension modules link libraries,
-    prefetch_libraries=A,B (extension modules in memory or beside the
-    executable alike); none with --no-prefetch."""
+def metadata_lines(spec, selection, packed, startup_bytes):
+    """The "@pyembed" lines of the read-ahead: prefetch_executable=N, the
+    bytes of blob data start-up reads (the runtime reads the executable
+    when those and the driver are at least half of it), and
+    prefetch_libraries=A,B when the start-up extension modules (in memory or
+    beside the executable alike) link libraries; none with --no-prefetch."""
     if not spec.prefetch:
         return []
     exts = [m.path for m in packed if m.kind == "extension" and m.path
             and m.name in selection.load_time]
     libs = libraries(exts)
-    return ["prefetch=1"] + ([f"prefetch_libraries={','.join(libs)}"] if libs else [])
+    return [f"prefetch_executable={startup_bytes}"] + \
+        ([f"prefetch_libraries={','.join(libs)}"] if libs else [])
