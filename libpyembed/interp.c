@@ -4,7 +4,6 @@
  * calls into it.
  */
 #include "alloc_int.h"
-#include "platform_int.h"
 #include "prefetch_int.h"
 
 #include <stdatomic.h>
@@ -80,22 +79,22 @@ static int apply_blob_run(pyembed_interp *it)
     return rc < 0 ? rc : PYEMBED_OK; /* <0: its error code (message on it) */
 }
 
-/* The driver's start-up read-ahead of what the blob names. */
+/* The driver's start-up read-ahead of what the blob names: the blob is
+ * that of cfg.path, or of the running executable, it->exe (set by
+ * pyembed__config_adopt). */
 static void start_prefetch(const pyembed_interp *it)
 {
     const pyembed_meta *m = &it->meta;
-    char *exe = NULL;
+    const char *exe = it->cfg.path ? it->cfg.path : it->exe;
     size_t blob_len = 0;
     if (!it->run_to_exit || it->cfg.resources != PYEMBED_RESOURCES_EXE)
         return;
-    if (m->prefetch_executable >= 0) {
-        exe = it->cfg.path ? strdup(it->cfg.path) : pyembed__platform_exe_path();
-        packrs_reader_blob(it->reader, &blob_len);
-    }
-    pyembed__prefetch_start(exe, blob_len, (unsigned long)(m->prefetch_executable > 0 ?
-                                                           m->prefetch_executable : 0),
-                            m->prefetch_libraries); /* copies the strings */
-    free(exe);
+    packrs_reader_blob(it->reader, &blob_len);
+    if (m->prefetch_executable < 0) /* not asked for */
+        pyembed__prefetch_start(NULL, 0, 0, m->prefetch_libraries);
+    else
+        pyembed__prefetch_start(exe, blob_len, (unsigned long long)m->prefetch_executable,
+                                m->prefetch_libraries); /* copies the strings */
 }
 
 /* pyembed_interp_create; run_to_exit: the caller ends the process when
