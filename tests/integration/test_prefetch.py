@@ -78,14 +78,23 @@ class PrefetchTest(PackTestCase):
                  "--no-prefetch")
 
     def cold_library(self):
-        """The path of SQLITE, out of the page cache (else the test skips)."""
-        path = library_path(SQLITE)
-        if not path:
+        """(path, environment) of a private copy of SQLITE, out of the page
+        cache, that the runs load through LD_LIBRARY_PATH: no other process
+        (tests run in parallel) reads this copy (else the test skips)."""
+        real = library_path(SQLITE)
+        if not real:
             self.skipTest(SQLITE + " not found beside this process's libraries")
+        libdir = os.path.join(self.tmp, "lib")
+        os.makedirs(libdir)
+        path = os.path.join(libdir, SQLITE)
+        with open(real, "rb") as src, open(path, "wb") as dst:
+            dst.write(src.read())
+            dst.flush()
+            os.fsync(dst.fileno())
         evict(path)
         if resident_pages(path):
-            self.skipTest(path + " stays in the page cache (mapped by another process)")
-        return path
+            self.skipTest(path + " stays in the page cache (a file system that keeps it)")
+        return path, dict(harness.BASE_ENV, LD_LIBRARY_PATH=libdir)
 
     def test_records_the_executable_and_startup_libraries(self):
         facts = prefetch_facts(self.exe)
@@ -106,16 +115,16 @@ class PrefetchTest(PackTestCase):
     @host_python_only("Debian's _sqlite3 links the shared libsqlite3")
     @skip_under_valgrind(MEMCHECK_READS)
     def test_library_is_read_before_its_import(self):
-        path = self.cold_library()
-        r = run([self.exe, path, str(harness.scaled_timeout(20))], cwd=self.tmp)
+        path, env = self.cold_library()
+        r = run([self.exe, path, str(harness.scaled_timeout(20))], cwd=self.tmp, env=env)
         self.assertExited(r, 0)
         self.assertEqual(r.stdout, "resident\n42\n")
 
     @host_python_only("Debian's _sqlite3 links the shared libsqlite3")
     @skip_under_valgrind(MEMCHECK_READS)
     def test_no_prefetch_reads_only_what_is_used(self):
-        path = self.cold_library()
-        r = run([self.off, path, "0.5"], cwd=self.tmp)
+        path, env = self.cold_library()
+        r = run([self.off, path, "0.5"], cwd=self.tmp, env=env)
         self.assertExited(r, 0)
         self.assertEqual(r.stdout, "not resident\n42\n")
 
